@@ -1,0 +1,33 @@
+// Command conformance serves the official Engine.IO v4 and Socket.IO v5
+// protocol test suites: run it, then run a suite against localhost:3000.
+//
+//	go run ./examples/conformance -protocol=engine.io
+//	go run ./examples/conformance -protocol=socket.io
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+)
+
+func main() {
+	protocol := flag.String("protocol", "socket.io", "suite to serve: engine.io or socket.io")
+	addr := flag.String("addr", ":3000", "listen address")
+	flag.Parse()
+
+	var err error
+	switch *protocol {
+	case "engine.io":
+		err = runEngineIO(*addr)
+	case "socket.io":
+		err = runSocketIO(*addr)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown -protocol %q (want engine.io or socket.io)\n", *protocol)
+		os.Exit(2)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}

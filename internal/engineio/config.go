@@ -1,0 +1,91 @@
+package engineio
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Transport names, as they appear in the transport query parameter.
+const (
+	TransportPolling   = "polling"
+	TransportWebSocket = "websocket"
+)
+
+// Config configures a Server. The zero value gives the socket.io defaults;
+// each field says what its zero value means.
+type Config struct {
+	// PingInterval is the time between two server pings. Zero: 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for the pong. Zero: 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout bounds a polling to websocket upgrade, from the probe
+	// socket's opening to its "5" packet. Zero: 10s.
+	UpgradeTimeout time.Duration
+	// MaxPayload (socket.io's maxHttpBufferSize) is the largest POST body or
+	// websocket message accepted, in bytes; larger POST bodies get 413 and
+	// larger websocket messages close 1009, both closing the session. It is
+	// advertised to the client as maxPayload. Zero: 1e6.
+	MaxPayload int64
+	// Transports lists the transports a session may start on or upgrade to.
+	// Nil: {"polling", "websocket"}.
+	Transports []string
+	// DisableUpgrades makes every handshake advertise "upgrades":[].
+	DisableUpgrades bool
+	// AllowedOrigins drives CORS for polling and the Origin check of
+	// websocket handshakes.
+	//   - nil or empty: no CORS headers; websocket handshakes must be
+	//     same-origin (no Origin header, or its host equals the request Host).
+	//   - {"*"}: any origin; polling responses echo the request Origin with
+	//     Access-Control-Allow-Credentials: true.
+	//   - otherwise exact origins such as "https://app.example.com": a
+	//     matching polling request gets them echoed, with credentials.
+	// OPTIONS preflights get 204 with Allow-Methods GET,POST,OPTIONS and the
+	// requested headers echoed in Allow-Headers.
+	AllowedOrigins []string
+	// AllowRequest, if set, may refuse a handshake by returning an error; the
+	// client gets 403 {"code":4,"message":"Forbidden"}.
+	AllowRequest func(r *http.Request) error
+	// Cookie, when non-empty, makes the handshake set
+	// "<Cookie>=<sid>; Path=/; HttpOnly; SameSite=Lax" for sticky sessions.
+	Cookie string
+	// WriteQueueSize is the most packets queued per session; a Send that
+	// would exceed it closes the session (slow consumer). Zero: 1024.
+	WriteQueueSize int
+	// ReadBufferSize is the websocket read buffer size. Zero: 1024.
+	ReadBufferSize int
+	// WriteBufferSize is the websocket write buffer size; buffers come from a
+	// pool shared by all sessions and are held only while writing. Zero: 4096.
+	WriteBufferSize int
+}
+
+func (c Config) withDefaults() Config {
+	if c.PingInterval <= 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = 20 * time.Second
+	}
+	if c.UpgradeTimeout <= 0 {
+		c.UpgradeTimeout = 10 * time.Second
+	}
+	if c.MaxPayload <= 0 {
+		c.MaxPayload = 1e6
+	}
+	if c.Transports == nil {
+		c.Transports = []string{TransportPolling, TransportWebSocket}
+	} else {
+		c.Transports = slices.Clone(c.Transports)
+	}
+	c.AllowedOrigins = slices.Clone(c.AllowedOrigins)
+	if c.WriteQueueSize <= 0 {
+		c.WriteQueueSize = 1024
+	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = 1024
+	}
+	if c.WriteBufferSize <= 0 {
+		c.WriteBufferSize = 4096
+	}
+	return c
+}

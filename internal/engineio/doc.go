@@ -1,0 +1,49 @@
+// Package engineio implements the server side of Engine.IO protocol v4
+// (query EIO=4): the packet and payload codecs, sessions over HTTP
+// long-polling and websocket (gorilla/websocket), the server-driven
+// heartbeat, and the upgrade from polling to websocket.
+//
+// A [Server] is an http.Handler for one path; the caller routes requests to
+// it. Each session is a [Conn]; the layer above receives its events through a
+// [Handler] and writes with [Conn.Send], passing [Message] values that are
+// encoded once and may be shared by any number of sessions.
+//
+// # Codec
+//
+// [DecodePacket], [AppendPacket], [DecodePayload] and [AppendPayload] handle
+// the text forms of packets (polling payload segments separated by 0x1e,
+// binary as 'b' plus base64, websocket text frames). A websocket binary frame
+// is always a message carrying the raw bytes. [OpenPacket] and [ErrorBody] are
+// the JSON bodies of the handshake and of refused requests.
+//
+// # Sessions
+//
+// A polling session has at most one GET and one POST in flight; a GET parks
+// until something is queued and then takes the whole queue as one payload. A
+// websocket session writes one packet per frame. The server pings every
+// PingInterval from the handshake on and closes the session when no pong
+// comes within PingTimeout. An upgrade answers "2probe" with "3probe",
+// releases every polling GET with a noop while it is pending, and moves the
+// session (and its queue) to the websocket on "5".
+//
+// # Concurrency
+//
+// Every method of Server and Conn is safe for concurrent use. Per session:
+//
+//   - One reader: the websocket reader goroutine (started by the handshake,
+//     after which the HTTP handler returns), or the goroutine of the POST
+//     request, of which there is one at a time. OnMessage runs there; calls
+//     for one Conn never overlap.
+//   - One writer on websocket, started on demand when something is queued
+//     and ended when the queue is empty, so an idle session pins only its
+//     reader. Writes have a deadline. The queue is bounded: a Send that
+//     would overflow it closes the session (slow consumer).
+//   - One time.Timer for the heartbeat, re-armed twice per ping cycle.
+//   - OnClose runs once, on a goroutine of its own that holds no lock, after
+//     any OnMessage in progress.
+//
+// The Conn mutex guards the session state; it is never held while calling
+// the Handler or while doing network i/o. The Server lock is taken after a
+// Conn lock, never the other way round. Server.Close waits for every
+// goroutine the package started.
+package engineio

@@ -1,0 +1,222 @@
+package engineio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// bodyPool holds polling response buffers between requests.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledBody is the largest buffer put back into bodyPool.
+const maxPooledBody = 64 << 10
+
+// errStopPayload ends a payload after a close packet.
+var errStopPayload = errors.New("engineio: stop")
+
+// pollGet serves a polling GET: it answers at once with everything queued,
+// or parks until something is queued, the session closes, an upgrade starts,
+// or the client goes away.
+func (c *Conn) pollGet(w http.ResponseWriter, r *http.Request) {
+	bp := bodyPool.Get().(*[]byte)
+	body, status, code := c.pollGetBody(r, (*bp)[:0])
+	if status == http.StatusOK {
+		h := w.Header()
+		h["Content-Type"] = hdrTextPlain
+		h["Cache-Control"] = hdrNoStore
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		_, _ = w.Write(body)
+	} else if status != 0 {
+		writeError(w, status, code)
+	}
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		bodyPool.Put(bp)
+	}
+}
+
+// pollGetBody decides the answer of a GET; status 0 means no answer (the
+// client is gone).
+func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.transport != TransportPolling {
+		return body, http.StatusBadRequest, CodeBadRequest
+	}
+	c.checkPingLocked(time.Now())
+	if c.closed {
+		if c.linger && !c.getActive {
+			body = c.closingBodyLocked(body)
+			c.finalizeLocked()
+			return body, http.StatusOK, 0
+		}
+		return body, http.StatusBadRequest, CodeUnknownSID
+	}
+	if c.getActive {
+		c.shutLocked(ReasonTransportError, fmt.Errorf("%w: overlapping polling GET", ErrProtocol), closeNow, false)
+		return body, http.StatusBadRequest, CodeBadRequest
+	}
+	c.getActive = true
+	defer func() { c.getActive = false }()
+	done := r.Context().Done()
+	for {
+		switch {
+		case c.closed:
+			body = c.closingBodyLocked(body)
+			c.finalizeLocked()
+			return body, http.StatusOK, 0
+		case c.transport != TransportPolling:
+			// The upgrade completed while this GET was parked.
+			return msgNoop.appendPolling(body), http.StatusOK, 0
+		case len(c.queue) > 0:
+			return c.takeQueueLocked(body, nil), http.StatusOK, 0
+		case c.upgrading:
+			// Every GET seen during an upgrade is released, not only the first.
+			return msgNoop.appendPolling(body), http.StatusOK, 0
+		}
+		if c.wake == nil {
+			c.wake = make(chan struct{}, 1)
+		}
+		c.getParked = true
+		c.mu.Unlock()
+		select {
+		case <-c.wake:
+		case <-done:
+		}
+		c.mu.Lock()
+		c.getParked = false
+		if r.Context().Err() != nil {
+			c.shutLocked(ReasonTransportClose, ErrPollAborted, closeNow, false)
+			c.finalizeLocked()
+			return body, 0, 0
+		}
+	}
+}
+
+// closingBodyLocked is the last answer of a closed polling session.
+func (c *Conn) closingBodyLocked(body []byte) []byte {
+	tail := c.pollTail
+	if tail == nil {
+		tail = msgClose
+	}
+	if c.flushOnClose {
+		return c.takeQueueLocked(body, tail)
+	}
+	c.queue = nil
+	return tail.appendPolling(body)
+}
+
+// pollPost serves a polling POST: it decodes the payload and delivers its
+// packets in order, then answers "ok".
+func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	if c.transport != TransportPolling {
+		c.mu.Unlock()
+		writeError(w, http.StatusBadRequest, CodeBadRequest)
+		return
+	}
+	c.checkPingLocked(time.Now())
+	if c.closed {
+		c.mu.Unlock()
+		writeError(w, http.StatusBadRequest, CodeUnknownSID)
+		return
+	}
+	if c.postActive {
+		c.shutLocked(ReasonTransportError, fmt.Errorf("%w: overlapping polling POST", ErrProtocol), closeNow, false)
+		c.mu.Unlock()
+		writeError(w, http.StatusBadRequest, CodeBadRequest)
+		return
+	}
+	c.postActive = true
+	c.mu.Unlock()
+
+	status, code := c.readPost(r)
+
+	c.mu.Lock()
+	c.postActive = false
+	c.mu.Unlock()
+	if status != http.StatusOK {
+		if status != 0 {
+			writeError(w, status, code)
+		}
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = hdrHTML
+	h["Content-Length"] = []string{"2"}
+	_, _ = w.Write(bodyOK)
+}
+
+// readPost reads, decodes and delivers a POST body. It closes the session on
+// any failure and returns the HTTP status to answer (0: none).
+func (c *Conn) readPost(r *http.Request) (status, code int) {
+	max := c.srv.cfg.MaxPayload
+	body, err := readBody(r, max)
+	if err != nil {
+		if errors.Is(err, ErrPayloadTooLarge) {
+			c.shut(ReasonTransportError, err, closeNow, false)
+			return http.StatusRequestEntityTooLarge, CodeBadRequest
+		}
+		c.shut(ReasonTransportClose, fmt.Errorf("%w: %w", ErrPollAborted, err), closeNow, false)
+		return 0, 0
+	}
+	err = DecodePayload(body, func(p Packet) error {
+		switch p.Type {
+		case PacketMessage:
+			c.deliver(p.Data, p.Binary)
+		case PacketPong:
+			c.onPong()
+		case PacketClose:
+			c.shut(ReasonTransportClose, nil, closeByClient, true)
+			return errStopPayload
+		case PacketPing:
+			return fmt.Errorf("%w: ping from the client", ErrProtocol)
+		}
+		// open, upgrade and noop from a client mean nothing on polling.
+		return nil
+	})
+	switch {
+	case err == nil, errors.Is(err, errStopPayload):
+		return http.StatusOK, 0
+	case errors.Is(err, ErrProtocol):
+		c.shut(ReasonTransportError, err, closeNow, false)
+	default:
+		c.shut(ReasonParseError, err, closeNow, false)
+	}
+	return http.StatusBadRequest, CodeBadRequest
+}
+
+// shut is shutLocked for callers that do not hold the lock.
+func (c *Conn) shut(reason string, err error, mode closeMode, linger bool) {
+	c.mu.Lock()
+	c.shutLocked(reason, err, mode, linger)
+	c.mu.Unlock()
+}
+
+// readBody reads a POST body of at most max bytes into a buffer of its own:
+// delivered messages alias it, so it is never reused.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, fmt.Errorf("%w: %d bytes", ErrPayloadTooLarge, r.ContentLength)
+	}
+	if r.ContentLength >= 0 {
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, fmt.Errorf("engineio: read body: %w", err)
+		}
+		return body, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("engineio: read body: %w", err)
+	}
+	if int64(len(body)) > max {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrPayloadTooLarge, max)
+	}
+	return body, nil
+}
