@@ -23,16 +23,17 @@ type Message struct {
 	data   []byte
 	binary bool
 
-	wsWrites atomic.Uint32                           // websocket writes started, to decide when to prepare
+	wsWrites atomic.Uint32                             // websocket writes started, to decide when to prepare
 	prepared atomic.Pointer[websocket.PreparedMessage] // built on the second websocket write
 }
 
 // NewTextMessage returns a text "message" packet. packet is the encoded
 // packet INCLUDING its leading '4' type byte, so that an encoder can write '4'
-// and its own payload into one buffer. If packet does not start with '4', a
-// copy with '4' prepended is used instead (so NewTextMessage([]byte("hello"))
-// and NewTextMessage([]byte("4hello")) are the same message). The Message
-// keeps packet: the caller must not modify it afterwards.
+// and its own payload into one buffer without a copy. As a convenience, a
+// packet whose first byte is not '4' is taken as a bare payload and a copy
+// with '4' prepended is used; a payload that itself starts with '4' must
+// therefore be passed with its type byte ("44..."). The Message keeps packet:
+// the caller must not modify it afterwards.
 func NewTextMessage(packet []byte) *Message {
 	if len(packet) == 0 || packet[0] != PacketMessage {
 		b := make([]byte, 0, len(packet)+1)
