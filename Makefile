@@ -1,0 +1,31 @@
+# sockgate: the full test run is `make test`; it installs what it needs on a fresh machine.
+SHELL := /bin/bash
+GO    ?= go
+NPM   ?= npm
+
+INTEROP_DIR := interop
+
+.PHONY: test test-go interop-deps vet fmt-check fuzz run bench bench-quick
+
+test: fmt-check vet interop-deps test-go
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# npm packages live in the repository's own folder, from its lock file.
+interop-deps:
+	@command -v node >/dev/null || { echo "node is required for the socket.io-client interop tests"; exit 1; }
+	cd $(INTEROP_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
+
+# SOCKGATE_INTEROP=1 makes the interop tests fail, not skip, when a real part is missing.
+test-go:
+	SOCKGATE_INTEROP=1 $(GO) test -race -count=1 -timeout 12m ./...
+
+# Short fuzzing of every parser of network input.
+fuzz:
+	$(GO) test ./internal/engineio -run '^$$' -fuzz FuzzDecodePacket -fuzztime 20s
+	$(GO) test ./internal/engineio -run '^$$' -fuzz FuzzDecodePayload -fuzztime 20s
+	$(GO) test ./internal/socketio -run '^$$' -fuzz FuzzDecoder -fuzztime 20s

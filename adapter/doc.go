@@ -1,0 +1,22 @@
+// Package adapter is the seam between a namespace and the sockets it can reach: room
+// membership, broadcasts, and the operations that span several server processes.
+//
+// A [gateway.Namespace] owns one [Adapter]. The in-memory [Memory] adapter serves a single
+// process and is the default; a cluster adapter (for example the Redis adapter in
+// adapter/redis) implements the same interface and forwards what it cannot do locally to the
+// other nodes. Every adapter must pass the shared behaviour suite in adapter/adaptertest.
+//
+// # Packets
+//
+// A broadcast carries one [Packet]: the Socket.IO EVENT payload as raw JSON with binary
+// placeholders, plus the attachments. The packet is encoded for the wire at most once
+// ([Packet.Messages]) and the same encoded messages are handed to every local recipient.
+// Cluster adapters see the same raw JSON and attachments, which is what the
+// @socket.io/redis-adapter wire format needs.
+//
+// # Concurrency
+//
+// Every method of an Adapter is safe for concurrent use. Adapters never call into a
+// [Socket] while holding their own locks for anything but [Socket.Deliver], which must not
+// block and must not call back into the adapter.
+package adapter

@@ -1,0 +1,284 @@
+package adapter
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+)
+
+// Memory is the single-process adapter: rooms live in maps, broadcasts reach local sockets
+// only. The zero value is not usable; call NewMemory.
+//
+// A socket's own id is not stored as a room: a room lookup that finds nothing falls back to
+// the socket with that id, which saves two map entries per connection.
+type Memory struct {
+	nsp Namespace
+
+	// mu guards sockets and rooms. Broadcasts hold it for reading while they deliver.
+	mu      sync.RWMutex
+	sockets map[string]*member
+	rooms   map[string]map[string]Socket
+}
+
+type member struct {
+	s     Socket
+	rooms map[string]struct{}
+}
+
+var _ Adapter = (*Memory)(nil)
+
+// NewMemory returns the in-memory adapter of ns. It is a Factory.
+func NewMemory(ns Namespace) (Adapter, error) {
+	return &Memory{
+		nsp:     ns,
+		sockets: make(map[string]*member),
+		rooms:   make(map[string]map[string]Socket),
+	}, nil
+}
+
+// Init does nothing for the in-memory adapter.
+func (m *Memory) Init(context.Context) error { return nil }
+
+// Close does nothing for the in-memory adapter.
+func (m *Memory) Close() error { return nil }
+
+// AddAll implements Adapter.
+func (m *Memory) AddAll(s Socket, rooms ...string) {
+	id := s.ID()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mb := m.sockets[id]
+	if mb == nil {
+		mb = &member{s: s}
+		m.sockets[id] = mb
+	}
+	for _, r := range rooms {
+		if r == id {
+			continue
+		}
+		if mb.rooms == nil {
+			mb.rooms = make(map[string]struct{}, 1)
+		}
+		mb.rooms[r] = struct{}{}
+		set := m.rooms[r]
+		if set == nil {
+			set = make(map[string]Socket, 1)
+			m.rooms[r] = set
+		}
+		set[id] = s
+	}
+}
+
+// Del implements Adapter.
+func (m *Memory) Del(s Socket, room string) {
+	id := s.ID()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if mb := m.sockets[id]; mb != nil {
+		delete(mb.rooms, room)
+	}
+	m.delFromRoomLocked(id, room)
+}
+
+func (m *Memory) delFromRoomLocked(id, room string) {
+	if set := m.rooms[room]; set != nil {
+		delete(set, id)
+		if len(set) == 0 {
+			delete(m.rooms, room)
+		}
+	}
+}
+
+// DelAll implements Adapter.
+func (m *Memory) DelAll(s Socket) {
+	id := s.ID()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mb := m.sockets[id]
+	if mb == nil {
+		return
+	}
+	for r := range mb.rooms {
+		m.delFromRoomLocked(id, r)
+	}
+	delete(m.sockets, id)
+}
+
+// SocketRooms implements Adapter.
+func (m *Memory) SocketRooms(id string) []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	mb := m.sockets[id]
+	if mb == nil {
+		return nil
+	}
+	out := make([]string, 0, 1+len(mb.rooms))
+	out = append(out, id)
+	for r := range mb.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Broadcast implements Adapter.
+func (m *Memory) Broadcast(p *Packet, opts BroadcastOptions) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	m.applyLocked(opts, func(s Socket) { s.Deliver(p, opts.Flags) })
+	return nil
+}
+
+// BroadcastWithAck implements Adapter.
+func (m *Memory) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(int), ack func(Ack)) error {
+	// Collect first: an ack may arrive (and the caller may finish) before delivery ends, and
+	// the count must be known before the first ack is reported.
+	targets := m.collect(opts)
+	clientCount(len(targets))
+	for _, s := range targets {
+		s.DeliverWithAck(p, opts.Flags, ack)
+	}
+	return nil
+}
+
+// Sockets implements Adapter.
+func (m *Memory) Sockets(opts BroadcastOptions) []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var ids []string
+	m.applyLocked(opts, func(s Socket) { ids = append(ids, s.ID()) })
+	return ids
+}
+
+// FetchSockets implements Adapter.
+func (m *Memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]SocketInfo, error) {
+	targets := m.collect(opts)
+	out := make([]SocketInfo, 0, len(targets))
+	for _, s := range targets {
+		out = append(out, s.Info())
+	}
+	return out, nil
+}
+
+// AddSockets implements Adapter.
+func (m *Memory) AddSockets(opts BroadcastOptions, rooms []string) {
+	for _, s := range m.collect(opts) {
+		s.Join(rooms...)
+	}
+}
+
+// DelSockets implements Adapter.
+func (m *Memory) DelSockets(opts BroadcastOptions, rooms []string) {
+	for _, s := range m.collect(opts) {
+		for _, r := range rooms {
+			s.Leave(r)
+		}
+	}
+}
+
+// DisconnectSockets implements Adapter.
+func (m *Memory) DisconnectSockets(opts BroadcastOptions, close bool) {
+	for _, s := range m.collect(opts) {
+		s.Disconnect(close)
+	}
+}
+
+// ServerSideEmit implements Adapter: with one node there is nobody to tell.
+func (m *Memory) ServerSideEmit([]json.RawMessage) error { return nil }
+
+// ServerSideEmitWithAck implements Adapter: with one node no reply is awaited.
+func (m *Memory) ServerSideEmitWithAck(context.Context, []json.RawMessage) ([]json.RawMessage, error) {
+	return nil, nil
+}
+
+// ServerCount implements Adapter.
+func (m *Memory) ServerCount(context.Context) (int, error) { return 1, nil }
+
+func (m *Memory) collect(opts BroadcastOptions) []Socket {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []Socket
+	m.applyLocked(opts, func(s Socket) { out = append(out, s) })
+	return out
+}
+
+// applyLocked calls fn once for every local socket selected by opts. m.mu must be held.
+func (m *Memory) applyLocked(opts BroadcastOptions, fn func(Socket)) {
+	except := m.exceptLocked(opts.Except)
+	if len(opts.Rooms) == 0 {
+		for id, mb := range m.sockets {
+			if !except.has(id) {
+				fn(mb.s)
+			}
+		}
+		return
+	}
+	if len(opts.Rooms) == 1 {
+		// One room needs no de-duplication.
+		m.eachInRoomLocked(opts.Rooms[0], func(id string, s Socket) {
+			if !except.has(id) {
+				fn(s)
+			}
+		})
+		return
+	}
+	seen := make(map[string]struct{})
+	for _, r := range opts.Rooms {
+		m.eachInRoomLocked(r, func(id string, s Socket) {
+			if _, dup := seen[id]; dup || except.has(id) {
+				return
+			}
+			seen[id] = struct{}{}
+			fn(s)
+		})
+	}
+}
+
+// eachInRoomLocked visits the members of room; a room name that is a socket id and no
+// stored room stands for that socket.
+func (m *Memory) eachInRoomLocked(room string, fn func(string, Socket)) {
+	if set, ok := m.rooms[room]; ok {
+		for id, s := range set {
+			fn(id, s)
+		}
+		return
+	}
+	if mb := m.sockets[room]; mb != nil {
+		fn(room, mb.s)
+	}
+}
+
+// exceptSet is the set of socket ids to skip. The common cases, nothing and a single
+// socket id (socket.broadcast), need no map.
+type exceptSet struct {
+	one string
+	ids map[string]struct{}
+	on  bool
+}
+
+func (e exceptSet) has(id string) bool {
+	if !e.on {
+		return false
+	}
+	if e.ids != nil {
+		_, ok := e.ids[id]
+		return ok
+	}
+	return e.one == id
+}
+
+func (m *Memory) exceptLocked(rooms []string) exceptSet {
+	if len(rooms) == 0 {
+		return exceptSet{}
+	}
+	if len(rooms) == 1 {
+		if _, isRoom := m.rooms[rooms[0]]; !isRoom {
+			return exceptSet{one: rooms[0], on: true}
+		}
+	}
+	ids := make(map[string]struct{})
+	for _, r := range rooms {
+		m.eachInRoomLocked(r, func(id string, _ Socket) { ids[id] = struct{}{} })
+		ids[r] = struct{}{} // a socket id given directly
+	}
+	return exceptSet{ids: ids, on: true}
+}

@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/sockgate/sockgate/adapter"
+)
+
+// Config is the plain-data configuration of a Server. Its zero value gives socket.io's
+// defaults; each field says what zero means.
+type Config struct {
+	// Addr is the address the di module listens on. Zero: ":3000". The Server itself does
+	// not listen; mount it on any http.Server or router.
+	Addr string
+	// Path is where the Server answers, with or without its trailing slash. Zero:
+	// "/socket.io/".
+	Path string
+	// PingInterval is how often the server pings each connection. Zero: 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long a pong may take before the connection is closed. Zero: 20s.
+	PingTimeout time.Duration
+	// ConnectTimeout closes a connection that joined no namespace in time. Zero: 45s.
+	ConnectTimeout time.Duration
+	// UpgradeTimeout bounds an upgrade from polling to websocket. Zero: 10s.
+	UpgradeTimeout time.Duration
+	// MaxHTTPBufferSize is the largest polling body or websocket message accepted, in
+	// bytes. Zero: 1e6.
+	MaxHTTPBufferSize int64
+	// Transports lists the transports clients may use. Zero: polling and websocket.
+	Transports []string
+	// DisableUpgrades keeps polling clients on polling.
+	DisableUpgrades bool
+	// CORSOrigins are the origins allowed to use polling from a browser, with credentials,
+	// and to open websockets. "*" allows any origin. Zero: no CORS headers, and websockets
+	// only from the same origin.
+	CORSOrigins []string
+	// Cookie, when set, names a cookie holding the session id, for sticky load balancers.
+	// Zero: no cookie.
+	Cookie string
+	// WriteQueueSize bounds the packets queued for one connection; a connection whose queue
+	// is full is closed as a slow consumer. Zero: 1024.
+	WriteQueueSize int
+	// EventQueueSize bounds the events waiting for one socket's handlers; an event that
+	// does not fit is refused with a resource_exhausted exception. Zero: 256.
+	EventQueueSize int
+	// ShutdownTimeout bounds Shutdown when the di module stops the server. Zero: 10s.
+	ShutdownTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = ":3000"
+	}
+	if c.Path == "" {
+		c.Path = "/socket.io/"
+	}
+	if !strings.HasSuffix(c.Path, "/") {
+		c.Path += "/"
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.PingTimeout == 0 {
+		c.PingTimeout = 20 * time.Second
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = 45 * time.Second
+	}
+	if c.UpgradeTimeout == 0 {
+		c.UpgradeTimeout = 10 * time.Second
+	}
+	if c.MaxHTTPBufferSize == 0 {
+		c.MaxHTTPBufferSize = 1e6
+	}
+	if len(c.Transports) == 0 {
+		c.Transports = []string{"polling", "websocket"}
+	}
+	if c.WriteQueueSize == 0 {
+		c.WriteQueueSize = 1024
+	}
+	if c.EventQueueSize == 0 {
+		c.EventQueueSize = 256
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []string
+	if c.Path != "" && !strings.HasPrefix(c.Path, "/") {
+		errs = append(errs, fmt.Sprintf("Path %q must start with /", c.Path))
+	}
+	for _, t := range c.Transports {
+		if t != "polling" && t != "websocket" {
+			errs = append(errs, fmt.Sprintf("unknown transport %q (want polling or websocket)", t))
+		}
+	}
+	for name, d := range map[string]time.Duration{
+		"PingInterval": c.PingInterval, "PingTimeout": c.PingTimeout,
+		"ConnectTimeout": c.ConnectTimeout, "UpgradeTimeout": c.UpgradeTimeout,
+	} {
+		if d < 0 {
+			errs = append(errs, fmt.Sprintf("%s is negative (%v)", name, d))
+		}
+	}
+	if c.MaxHTTPBufferSize < 0 || c.WriteQueueSize < 0 || c.EventQueueSize < 0 {
+		errs = append(errs, "sizes must not be negative")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("gateway: invalid Config: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Option configures a pluggable part of a Server.
+type Option interface {
+	apply(*Server)
+	String() string
+}
+
+type adapterOption struct{ f adapter.Factory }
+
+func (o adapterOption) apply(s *Server) { s.adapterFactory = o.f }
+func (o adapterOption) String() string  { return "gateway.WithAdapter(...)" }
+
+// WithAdapter sets the adapter factory used for every namespace. Default:
+// adapter.NewMemory.
+func WithAdapter(f adapter.Factory) Option { return adapterOption{f} }
+
+type loggerOption struct{ l *slog.Logger }
+
+func (o loggerOption) apply(s *Server) { s.logger = o.l }
+func (o loggerOption) String() string  { return "gateway.WithLogger(...)" }
+
+// WithLogger sets the logger. Default: slog.Default().
+func WithLogger(l *slog.Logger) Option { return loggerOption{l} }

@@ -1,0 +1,44 @@
+// Package gateway is the sockgate runtime: a Socket.IO v5 server ([Server], an
+// http.Handler), its namespaces, sockets, rooms, broadcasts and acknowledgements.
+//
+// The API follows Node's socket.io in Go form. A minimal server:
+//
+//	srv, err := gateway.NewServer(gateway.Config{})
+//	if err != nil { ... }
+//	srv.OnConnection(func(s *gateway.Socket) {
+//		s.On("hello", func(e *gateway.Event) {
+//			_ = e.Ack("world")
+//		})
+//	})
+//	http.ListenAndServe(":3000", srv)
+//
+// Gateways declared as structs (package decorators) and the fx module (package di) are
+// built on this package.
+//
+// # Configuration
+//
+// [Config] is plain data whose zero value gives socket.io's defaults; pluggable parts
+// (adapter, logger) are [Option] values.
+//
+// # Errors
+//
+// [Error] is the only error type whose message reaches clients, with a closed set of
+// [Code] values. A failed event is reported through its acknowledgement, when one was
+// asked for, and always with an "exception" event carrying an [ErrorBody].
+//
+// # Concurrency
+//
+// Every method of Server, Namespace, Socket, ParentNamespace and BroadcastOperator is safe
+// for concurrent use.
+//
+//   - Each connection has one reader goroutine (websocket) or is read by the request that
+//     carries its data (polling).
+//   - One socket's events, its connect middleware and its disconnect handlers run one at a
+//     time, in arrival order, on a goroutine that exists only while work is waiting;
+//     different sockets run in parallel. Events wait until the middleware and connect
+//     hooks have finished.
+//   - Each connection has one writer fed by a bounded queue; a Socket.IO packet and its
+//     binary attachments are queued as one unit. Emits never block; a connection whose
+//     queue is full is closed as a slow consumer.
+//   - A broadcast is encoded once; every recipient is handed the same frames.
+package gateway

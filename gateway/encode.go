@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/internal/wire"
+)
+
+// encodeEvent builds the EVENT packet for an emit. An Args value given as the only
+// argument is passed on byte for byte, attachments included.
+func encodeEvent(nsp, event string, args []any) (*adapter.Packet, error) {
+	if socketio.IsReserved(event) {
+		return nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	if len(args) == 1 {
+		if a, ok := args[0].(Args); ok {
+			return adapter.NewPacket(nsp, appendRawEvent(event, a.raw), a.attachments), nil
+		}
+	}
+	args, err := expandArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	data, atts, err := socketio.AppendEvent(nil, event, args)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: encoding %q: %w", event, err)
+	}
+	return adapter.NewPacket(nsp, data, atts), nil
+}
+
+// encodeArgs encodes acknowledgement arguments.
+func encodeArgs(args []any) (json.RawMessage, [][]byte, error) {
+	if len(args) == 1 {
+		if a, ok := args[0].(Args); ok {
+			return appendRawArray(nil, a.raw), a.attachments, nil
+		}
+	}
+	args, err := expandArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, atts, err := socketio.AppendArgs(nil, args)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gateway: encoding acknowledgement: %w", err)
+	}
+	return data, atts, nil
+}
+
+// expandArgs replaces Args values mixed with other arguments by their elements. Elements
+// without binaries stay raw JSON; those with binaries are decoded, because their
+// placeholders must be renumbered among the other arguments.
+func expandArgs(args []any) ([]any, error) {
+	n := -1
+	for i, a := range args {
+		if _, ok := a.(Args); ok {
+			n = i
+			break
+		}
+	}
+	if n < 0 {
+		return args, nil
+	}
+	out := make([]any, 0, len(args)+4)
+	out = append(out, args[:n]...)
+	for _, a := range args[n:] {
+		aa, ok := a.(Args)
+		if !ok {
+			out = append(out, a)
+			continue
+		}
+		for i, r := range aa.raw {
+			if len(aa.attachments) == 0 {
+				out = append(out, r)
+				continue
+			}
+			v, err := aa.Value(i)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func appendRawEvent(event string, raw []json.RawMessage) json.RawMessage {
+	name, _ := marshalNoEscape(event)
+	all := make([]json.RawMessage, 0, 1+len(raw))
+	all = append(all, name)
+	all = append(all, raw...)
+	return appendRawArray(nil, all)
+}
+
+func appendRawArray(dst []byte, raw []json.RawMessage) json.RawMessage {
+	dst = append(dst, '[')
+	for i, r := range raw {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, r...)
+	}
+	return append(dst, ']')
+}
+
+func packetMessages(p *socketio.Packet) []*engineio.Message { return wire.Messages(p) }
+
+// marshalNoEscape is json.Marshal without HTML escaping, the way JavaScript writes JSON.
+func marshalNoEscape(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,325 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sockgate/sockgate/adapter"
+)
+
+// Middleware runs when a socket connects to a namespace, before the CONNECT reply, in the
+// order added. Returning an error refuses the connection: the client's connect_error
+// receives the message of a *ConnectError or *Error as is (with Data, or {code, details}),
+// and the text of any other error, as Node's next(err) does.
+type Middleware func(s *Socket) error
+
+// ConnectHook runs after the middleware and before the CONNECT reply, with a context that
+// ends when the socket disconnects. An error refuses the connection like a middleware's.
+type ConnectHook func(ctx context.Context, s *Socket) error
+
+// Namespace is a communication channel multiplexed over connections: "/" or "/chat".
+// Every method is safe for concurrent use.
+type Namespace struct {
+	srv     *Server
+	name    string
+	parent  *ParentNamespace
+	adapter adapter.Adapter
+
+	ackIDs atomic.Int64
+
+	// mu guards the handler lists and sockets.
+	mu           sync.RWMutex
+	middlewares  []Middleware
+	connectHooks []ConnectHook
+	onConnection []func(*Socket)
+	onServerEmit map[string][]func(args Args, reply func(any))
+	sockets      map[string]*Socket
+}
+
+func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
+	return &Namespace{srv: s, name: name, parent: parent, sockets: make(map[string]*Socket)}
+}
+
+// Name returns the namespace's name, such as "/chat".
+func (n *Namespace) Name() string { return n.name }
+
+// Server returns the server the namespace belongs to.
+func (n *Namespace) Server() *Server { return n.srv }
+
+// Adapter returns the namespace's adapter.
+func (n *Namespace) Adapter() adapter.Adapter { return n.adapter }
+
+// Use adds a middleware.
+func (n *Namespace) Use(m Middleware) {
+	n.mu.Lock()
+	n.middlewares = append(n.middlewares, m)
+	n.mu.Unlock()
+}
+
+// OnConnect adds a hook that runs after the middleware and before the CONNECT reply.
+func (n *Namespace) OnConnect(h ConnectHook) {
+	n.mu.Lock()
+	n.connectHooks = append(n.connectHooks, h)
+	n.mu.Unlock()
+}
+
+// OnConnection adds a handler called for every connected socket, after the CONNECT reply.
+// Event handlers registered there with Socket.On see every event of the socket: events wait
+// until the connection handlers have returned.
+func (n *Namespace) OnConnection(h func(*Socket)) {
+	n.mu.Lock()
+	n.onConnection = append(n.onConnection, h)
+	n.mu.Unlock()
+}
+
+// OnServerSideEmit handles events sent with ServerSideEmit by other nodes of a cluster.
+// reply is nil when the sender awaits no acknowledgement.
+func (n *Namespace) OnServerSideEmit(event string, h func(args Args, reply func(any))) {
+	n.mu.Lock()
+	if n.onServerEmit == nil {
+		n.onServerEmit = make(map[string][]func(Args, func(any)))
+	}
+	n.onServerEmit[event] = append(n.onServerEmit[event], h)
+	n.mu.Unlock()
+}
+
+// Sockets returns the local sockets of the namespace.
+func (n *Namespace) Sockets() []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Socket returns the local socket with the given id, or nil.
+func (n *Namespace) Socket(id string) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
+
+// Len returns the number of local sockets.
+func (n *Namespace) Len() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.sockets)
+}
+
+func (n *Namespace) op() BroadcastOperator { return BroadcastOperator{nsp: n} }
+
+// Emit sends an event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(event, args...) }
+
+// To selects the sockets in rooms (a socket id is a room holding that socket).
+func (n *Namespace) To(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
+
+// In is To.
+func (n *Namespace) In(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
+
+// Except excludes the sockets in rooms.
+func (n *Namespace) Except(rooms ...string) BroadcastOperator { return n.op().Except(rooms...) }
+
+// Volatile marks the broadcast as droppable for clients that cannot take it now.
+func (n *Namespace) Volatile() BroadcastOperator { return n.op().Volatile() }
+
+// Local keeps the broadcast on this node.
+func (n *Namespace) Local() BroadcastOperator { return n.op().Local() }
+
+// Timeout sets how long EmitWithAck waits for acknowledgements.
+func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.op().Timeout(d) }
+
+// FetchSockets returns the sockets of the namespace on every node.
+func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return n.op().FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the namespace join rooms.
+func (n *Namespace) SocketsJoin(rooms ...string) { n.op().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the namespace leave rooms.
+func (n *Namespace) SocketsLeave(rooms ...string) { n.op().SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the namespace; with closeConn their
+// connections are closed too.
+func (n *Namespace) DisconnectSockets(closeConn bool) { n.op().DisconnectSockets(closeConn) }
+
+// ServerSideEmit sends an event to the namespaces of the same name on the other nodes.
+func (n *Namespace) ServerSideEmit(event string, args ...any) error {
+	raw, err := rawArgs(event, args)
+	if err != nil {
+		return err
+	}
+	return n.adapter.ServerSideEmit(raw)
+}
+
+// ServerSideEmitWithAck is ServerSideEmit awaiting one reply per other node until ctx ends.
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]json.RawMessage, error) {
+	raw, err := rawArgs(event, args)
+	if err != nil {
+		return nil, err
+	}
+	return n.adapter.ServerSideEmitWithAck(ctx, raw)
+}
+
+func rawArgs(event string, args []any) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, 0, 1+len(args))
+	ev, err := json.Marshal(event)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ev)
+	for _, a := range args {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// adapterView is the face a namespace shows its adapter.
+type adapterView struct{ n *Namespace }
+
+var _ adapter.Namespace = adapterView{}
+
+func (v adapterView) Name() string { return v.n.name }
+
+// DispatchServerSideEmit hands an event from another node to the handlers registered with
+// OnServerSideEmit.
+func (v adapterView) DispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {
+	v.n.dispatchServerSideEmit(args, reply)
+}
+
+func (n *Namespace) dispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {
+	if len(args) == 0 {
+		return
+	}
+	var event string
+	if json.Unmarshal(args[0], &event) != nil {
+		return
+	}
+	n.mu.RLock()
+	hs := n.onServerEmit[event]
+	n.mu.RUnlock()
+	var r func(any)
+	if reply != nil {
+		var once sync.Once
+		r = func(v any) {
+			once.Do(func() {
+				b, err := json.Marshal(v)
+				if err != nil {
+					n.srv.logger.Error("gateway: encoding server-side ack", "err", err)
+					b = json.RawMessage("null")
+				}
+				reply(b)
+			})
+		}
+	}
+	for _, h := range hs {
+		h(Args{raw: args[1:]}, r)
+	}
+}
+
+func (n *Namespace) addSocket(s *Socket) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+}
+
+func (n *Namespace) removeSocket(s *Socket) {
+	n.mu.Lock()
+	delete(n.sockets, s.id)
+	n.mu.Unlock()
+}
+
+func (n *Namespace) handlers() ([]Middleware, []ConnectHook, []func(*Socket)) {
+	n.mu.RLock()
+	mws, hooks, conns := n.middlewares, n.connectHooks, n.onConnection
+	n.mu.RUnlock()
+	if p := n.parent; p != nil {
+		pm, ph, pc := p.handlers()
+		mws = append(pm[:len(pm):len(pm)], mws...)
+		hooks = append(ph[:len(ph):len(ph)], hooks...)
+		conns = append(pc[:len(pc):len(pc)], conns...)
+	}
+	return mws, hooks, conns
+}
+
+// closeAll disconnects every local socket with reason, without telling the clients
+// (their connections are about to close).
+func (n *Namespace) closeAll(reason DisconnectReason) {
+	for _, s := range n.Sockets() {
+		s.onClose(reason, false)
+	}
+}
+
+// ParentNamespace creates child namespaces on demand from a name pattern; see
+// Server.OfPattern. Middleware and connection handlers added to it apply to every child.
+type ParentNamespace struct {
+	srv   *Server
+	match func(name string, auth []byte) bool
+
+	// mu guards the lists and children.
+	mu           sync.RWMutex
+	middlewares  []Middleware
+	connectHooks []ConnectHook
+	onConnection []func(*Socket)
+	children     []*Namespace
+}
+
+// Use adds a middleware for every child namespace.
+func (p *ParentNamespace) Use(m Middleware) {
+	p.mu.Lock()
+	p.middlewares = append(p.middlewares, m)
+	p.mu.Unlock()
+}
+
+// OnConnect adds a connect hook for every child namespace.
+func (p *ParentNamespace) OnConnect(h ConnectHook) {
+	p.mu.Lock()
+	p.connectHooks = append(p.connectHooks, h)
+	p.mu.Unlock()
+}
+
+// OnConnection adds a connection handler for every child namespace.
+func (p *ParentNamespace) OnConnection(h func(*Socket)) {
+	p.mu.Lock()
+	p.onConnection = append(p.onConnection, h)
+	p.mu.Unlock()
+}
+
+// Children returns the namespaces created so far.
+func (p *ParentNamespace) Children() []*Namespace {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return append([]*Namespace(nil), p.children...)
+}
+
+// Emit sends an event to every socket of every child namespace.
+func (p *ParentNamespace) Emit(event string, args ...any) error {
+	for _, c := range p.Children() {
+		if err := c.Emit(event, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *ParentNamespace) addChild(n *Namespace) {
+	p.mu.Lock()
+	p.children = append(p.children, n)
+	p.mu.Unlock()
+}
+
+func (p *ParentNamespace) handlers() ([]Middleware, []ConnectHook, []func(*Socket)) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.middlewares, p.connectHooks, p.onConnection
+}

@@ -1,0 +1,279 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/engineio"
+)
+
+// Server is a Socket.IO server. It is an http.Handler answering at Config.Path; mount it on
+// any mux or http.Server. Every method is safe for concurrent use.
+type Server struct {
+	cfg            Config
+	eio            *engineio.Server
+	logger         *slog.Logger
+	adapterFactory adapter.Factory
+	prefix         string // Path without its trailing slash
+
+	// mu guards nsps and parents.
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace
+	parents []*ParentNamespace
+
+	closing atomic.Bool
+	active  activity
+}
+
+// NewServer returns a Server for cfg. The namespace "/" exists from the start.
+func NewServer(cfg Config, opts ...Option) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:            cfg,
+		logger:         slog.Default(),
+		adapterFactory: adapter.NewMemory,
+		prefix:         strings.TrimSuffix(cfg.Path, "/"),
+		nsps:           make(map[string]*Namespace),
+	}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("gateway: nil Option")
+		}
+		o.apply(s)
+	}
+	if s.logger == nil || s.adapterFactory == nil {
+		return nil, errors.New("gateway: WithLogger and WithAdapter need a non-nil value")
+	}
+	s.eio = engineio.NewServer(engineio.Config{
+		PingInterval:    cfg.PingInterval,
+		PingTimeout:     cfg.PingTimeout,
+		UpgradeTimeout:  cfg.UpgradeTimeout,
+		MaxPayload:      cfg.MaxHTTPBufferSize,
+		Transports:      cfg.Transports,
+		DisableUpgrades: cfg.DisableUpgrades,
+		AllowedOrigins:  cfg.CORSOrigins,
+		Cookie:          cfg.Cookie,
+		WriteQueueSize:  cfg.WriteQueueSize,
+		AllowRequest: func(*http.Request) error {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			return nil
+		},
+	}, (*engineHandler)(s))
+	if _, err := s.Of("/"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Config returns the configuration in use, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.logger }
+
+// ServeHTTP answers Engine.IO requests at the configured path and 404 elsewhere.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p != s.prefix && p != s.cfg.Path {
+		http.NotFound(w, r)
+		return
+	}
+	s.eio.ServeHTTP(w, r)
+}
+
+// Of returns the namespace called name, creating it on first use. A name without a leading
+// slash gets one.
+func (s *Server) Of(name string) (*Namespace, error) {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	s.mu.RLock()
+	n := s.nsps[name]
+	s.mu.RUnlock()
+	if n != nil {
+		return n, nil
+	}
+	return s.createNamespace(name, nil)
+}
+
+// MustOf is Of for names known to be valid at compile time, such as "/chat". It panics
+// only if the adapter factory fails.
+func (s *Server) MustOf(name string) *Namespace {
+	n, err := s.Of(name)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func (s *Server) createNamespace(name string, parent *ParentNamespace) (*Namespace, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.nsps[name]; n != nil {
+		return n, nil
+	}
+	n := newNamespace(s, name, parent)
+	a, err := s.adapterFactory(adapterView{n})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: adapter for namespace %q: %w", name, err)
+	}
+	if err := a.Init(context.Background()); err != nil {
+		return nil, fmt.Errorf("gateway: adapter for namespace %q: %w", name, err)
+	}
+	n.adapter = a
+	s.nsps[name] = n
+	if parent != nil {
+		parent.addChild(n)
+	}
+	return n, nil
+}
+
+// OfPattern returns a parent namespace: every namespace whose name matches re is created on
+// its first CONNECT and gets the parent's middleware and connection handlers (Node's
+// io.of(/regexp/)).
+func (s *Server) OfPattern(re *regexp.Regexp) *ParentNamespace {
+	return s.OfFunc(func(name string, _ []byte) bool { return re.MatchString(name) })
+}
+
+// OfFunc is OfPattern with a function deciding, from the name and the CONNECT auth
+// payload, whether a namespace may be created.
+func (s *Server) OfFunc(match func(name string, auth []byte) bool) *ParentNamespace {
+	p := &ParentNamespace{srv: s, match: match}
+	s.mu.Lock()
+	s.parents = append(s.parents, p)
+	s.mu.Unlock()
+	return p
+}
+
+// lookup finds the namespace for a CONNECT, creating a dynamic one when a parent matches.
+func (s *Server) lookup(name string, auth []byte) *Namespace {
+	s.mu.RLock()
+	n := s.nsps[name]
+	parents := s.parents
+	s.mu.RUnlock()
+	if n != nil {
+		return n
+	}
+	for _, p := range parents {
+		if p.match(name, auth) {
+			n, err := s.createNamespace(name, p)
+			if err != nil {
+				s.logger.Error("gateway: creating dynamic namespace", "namespace", name, "err", err)
+				return nil
+			}
+			return n
+		}
+	}
+	return nil
+}
+
+func (s *Server) namespaces() []*Namespace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*Namespace, 0, len(s.nsps))
+	for _, n := range s.nsps {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Use adds middleware to the main namespace "/".
+func (s *Server) Use(m Middleware) { s.MustOf("/").Use(m) }
+
+// OnConnection adds a connection handler to the main namespace "/".
+func (s *Server) OnConnection(h func(*Socket)) { s.MustOf("/").OnConnection(h) }
+
+// Emit sends an event to every socket of the main namespace.
+func (s *Server) Emit(event string, args ...any) error { return s.MustOf("/").Emit(event, args...) }
+
+// To selects sockets of the main namespace in rooms.
+func (s *Server) To(rooms ...string) BroadcastOperator { return s.MustOf("/").To(rooms...) }
+
+// In is To.
+func (s *Server) In(rooms ...string) BroadcastOperator { return s.To(rooms...) }
+
+// Except excludes sockets of the main namespace in rooms.
+func (s *Server) Except(rooms ...string) BroadcastOperator { return s.MustOf("/").Except(rooms...) }
+
+// Count returns the number of open Engine.IO connections.
+func (s *Server) Count() int { return s.eio.Count() }
+
+// Shutdown stops accepting connections, lets running handlers and pending acks finish until
+// ctx ends, then disconnects every socket with "server shutting down" and closes every
+// connection. It returns ctx's error if the wait was cut short.
+//
+// http.Server.Shutdown does not do this: it leaves hijacked websocket connections alone.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	err := s.active.wait(ctx)
+	for _, n := range s.namespaces() {
+		n.closeAll(ReasonServerShuttingDown)
+	}
+	s.eio.Close()
+	for _, n := range s.namespaces() {
+		if cerr := n.adapter.Close(); cerr != nil {
+			s.logger.Warn("gateway: closing adapter", "namespace", n.name, "err", cerr)
+		}
+	}
+	return err
+}
+
+// Close is Shutdown without waiting for handlers.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := s.Shutdown(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// activity counts running handlers and pending acks, so that Shutdown can wait for them.
+type activity struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to zero while someone waits
+}
+
+func (a *activity) add(d int) {
+	a.mu.Lock()
+	a.n += d
+	if a.n == 0 && a.idle != nil {
+		close(a.idle)
+		a.idle = nil
+	}
+	a.mu.Unlock()
+}
+
+func (a *activity) wait(ctx context.Context) error {
+	a.mu.Lock()
+	if a.n == 0 {
+		a.mu.Unlock()
+		return nil
+	}
+	if a.idle == nil {
+		a.idle = make(chan struct{})
+	}
+	idle := a.idle
+	a.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
