@@ -1,0 +1,118 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// PacketType is the one-digit type of a Socket.IO packet.
+type PacketType byte
+
+// The packet types of Socket.IO protocol v5.
+const (
+	Connect      PacketType = 0
+	Disconnect   PacketType = 1
+	Event        PacketType = 2
+	Ack          PacketType = 3
+	ConnectError PacketType = 4
+	BinaryEvent  PacketType = 5
+	BinaryAck    PacketType = 6
+)
+
+// String returns the protocol name of t, such as "BINARY_EVENT".
+func (t PacketType) String() string {
+	switch t {
+	case Connect:
+		return "CONNECT"
+	case Disconnect:
+		return "DISCONNECT"
+	case Event:
+		return "EVENT"
+	case Ack:
+		return "ACK"
+	case ConnectError:
+		return "CONNECT_ERROR"
+	case BinaryEvent:
+		return "BINARY_EVENT"
+	case BinaryAck:
+		return "BINARY_ACK"
+	}
+	return "PacketType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// IsBinary reports whether packets of type t carry an attachment count.
+func (t PacketType) IsBinary() bool { return t == BinaryEvent || t == BinaryAck }
+
+// Packet is one decoded or encodable Socket.IO packet.
+type Packet struct {
+	Type PacketType
+	// Namespace is "/" when absent on the wire. AppendPacket also treats "" as "/".
+	Namespace string
+	// ID is the ack id; it is meaningful only when HasID is set, because 0 is a valid id.
+	ID    int64
+	HasID bool
+	// Data is the JSON part, byte for byte as received (placeholders kept); nil when absent.
+	Data json.RawMessage
+	// Attachments are the binary attachments in placeholder order. On a packet returned by
+	// Decoder.Add, len(Attachments) equals the count declared in the header.
+	Attachments [][]byte
+}
+
+// NoID is the id argument of AppendEventPacket that asks for no ack.
+const NoID int64 = -1
+
+// Errors reported by this package. Every decoding error matches ErrInvalidPacket with
+// errors.Is; the connection that sent the packet must be closed.
+var (
+	ErrInvalidPacket = errors.New("socketio: invalid packet")
+	// ErrReservedEvent is returned when encoding an event whose name is reserved (IsReserved).
+	ErrReservedEvent = errors.New("socketio: reserved event name")
+	// ErrInvalidPlaceholder is returned for a placeholder object whose num is missing,
+	// not a non-negative integer, or out of range of the attachments.
+	ErrInvalidPlaceholder = errors.New("socketio: invalid attachment placeholder")
+)
+
+// ParseError describes why a message could not be decoded. It matches ErrInvalidPacket, and
+// also Err when set.
+type ParseError struct {
+	Offset int    // byte offset in the message where the problem was found
+	Reason string // what was wrong, for logs
+	Err    error  // underlying cause, such as ErrInvalidPlaceholder; may be nil
+}
+
+func (e *ParseError) Error() string {
+	s := "socketio: invalid packet at byte " + strconv.Itoa(e.Offset) + ": " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap lets errors.Is match both ErrInvalidPacket and the cause.
+func (e *ParseError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrInvalidPacket}
+	}
+	return []error{ErrInvalidPacket, e.Err}
+}
+
+// IsReserved reports whether event is one of the names socket.io reserves for itself:
+// connect, connect_error, disconnect, disconnecting, newListener, removeListener.
+// Such events are refused on input and cannot be emitted.
+func IsReserved(event string) bool {
+	switch event {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
+}
+
+// isReservedBytes is IsReserved without converting (and so allocating) the name.
+func isReservedBytes(b []byte) bool {
+	switch string(b) {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
+}
