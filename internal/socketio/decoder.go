@@ -28,8 +28,8 @@ type Decoder struct {
 
 // Add feeds one Engine.IO message: a text message without its Engine.IO type digit, or a
 // binary message. It returns a complete packet, or nil while attachments are still
-// expected. Any violation of the protocol returns an error matching ErrInvalidPacket
-// (usually a *ParseError), after which the caller should close the connection; the
+// expected. Any violation of the protocol returns a *ParseError, which matches
+// ErrInvalidPacket, after which the caller should close the connection; the
 // Decoder itself is reset and usable again.
 //
 // A text message while attachments are pending is an error, and so is a binary message

@@ -47,7 +47,8 @@ func AppendPacket(dst []byte, p *Packet) []byte {
 
 // AppendEventPacket appends a whole EVENT packet for namespace nsp, `2<nsp>,<id>["event",
 // args...]`, and returns its attachments. When the arguments hold binary values the packet
-// becomes a BINARY_EVENT with its attachment count. id is the ack id, or NoID.
+// becomes a BINARY_EVENT with its attachment count. id is the ack id; a negative id (NoID)
+// asks for no ack.
 //
 // It costs one memmove of the encoded arguments instead of a second buffer. On error, dst
 // is returned with its original length.
