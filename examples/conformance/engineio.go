@@ -11,7 +11,11 @@ import (
 
 // echo sends every message back on its session, text as text and binary as
 // binary, which is all the Engine.IO suite needs from the layer above.
-type echo struct{}
+type echo struct {
+	// onClose, when set, hears the reason of every closed session: the
+	// conformance tests use it to know when a session has ended.
+	onClose func(reason string)
+}
 
 func (echo) OnOpen(*engineio.Conn) {}
 
@@ -26,16 +30,21 @@ func (echo) OnMessage(c *engineio.Conn, data []byte, binary bool) {
 	_ = c.Send(m) // the session is closing if this fails; nothing to do
 }
 
-func (echo) OnClose(*engineio.Conn, string, error) {}
+func (e echo) OnClose(_ *engineio.Conn, reason string, _ error) {
+	if e.onClose != nil {
+		e.onClose(reason)
+	}
+}
 
 // engineIOHandler is the server the Engine.IO v4 suite expects on /engine.io/.
-func engineIOHandler() (http.Handler, *engineio.Server) {
+// onClose may be nil.
+func engineIOHandler(onClose func(reason string)) (http.Handler, *engineio.Server) {
 	srv := engineio.NewServer(engineio.Config{
 		PingInterval:   300 * time.Millisecond,
 		PingTimeout:    200 * time.Millisecond,
 		MaxPayload:     1e6,
 		AllowedOrigins: []string{"*"},
-	}, echo{})
+	}, echo{onClose: onClose})
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", srv)
 	mux.Handle("/engine.io", srv)
@@ -43,7 +52,7 @@ func engineIOHandler() (http.Handler, *engineio.Server) {
 }
 
 func runEngineIO(addr string) error {
-	h, srv := engineIOHandler()
+	h, srv := engineIOHandler(nil)
 	defer srv.Close()
 	// No ReadTimeout/WriteTimeout: they would cut parked polling GETs.
 	hs := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
