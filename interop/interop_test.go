@@ -103,7 +103,7 @@ func TestAcksBothWays(t *testing.T) {
 				})
 				s.On("ask-unanswered", func(e *gateway.Event) {
 					go func() {
-						a, err := s.Timeout(200*time.Millisecond).EmitWithAck("no-answer")
+						a, err := s.Timeout(200 * time.Millisecond).EmitWithAck("no-answer")
 						answers <- ackResult{a, err}
 					}()
 				})
