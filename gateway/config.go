@@ -46,6 +46,11 @@ type Config struct {
 	// EventQueueSize bounds the events waiting for one socket's handlers; an event that
 	// does not fit is refused with a resource_exhausted exception. Zero: 256.
 	EventQueueSize int
+	// DisableErrorAck stops failed events from being answered with an error
+	// acknowledgement; the client's emitWithAck then waits for its own timeout.
+	DisableErrorAck bool
+	// DisableExceptionEvent stops failed events from emitting "exception" to the sender.
+	DisableExceptionEvent bool
 	// ShutdownTimeout bounds Shutdown when the di module stops the server. Zero: 10s.
 	ShutdownTimeout time.Duration
 }

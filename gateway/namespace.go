@@ -36,6 +36,7 @@ type Namespace struct {
 	connectHooks []ConnectHook
 	onConnection []func(*Socket)
 	onServerEmit map[string][]func(args Args, reply func(any))
+	events       map[string]EventHandler
 	sockets      map[string]*Socket
 }
 
@@ -73,6 +74,32 @@ func (n *Namespace) OnConnection(h func(*Socket)) {
 	n.mu.Lock()
 	n.onConnection = append(n.onConnection, h)
 	n.mu.Unlock()
+}
+
+// Handle sets the handler of event for every socket of the namespace. Unlike Socket.On
+// it costs nothing per socket; gateways register their methods this way. A second Handle
+// for the same event replaces the first.
+func (n *Namespace) Handle(event string, h EventHandler) {
+	n.mu.Lock()
+	if n.events == nil {
+		n.events = make(map[string]EventHandler)
+	}
+	n.events[event] = h
+	n.mu.Unlock()
+}
+
+// handler returns the namespace-wide handler of event, the namespace's own before its
+// parent's.
+func (n *Namespace) handler(event string) EventHandler {
+	n.mu.RLock()
+	h := n.events[event]
+	n.mu.RUnlock()
+	if h == nil && n.parent != nil {
+		n.parent.mu.RLock()
+		h = n.parent.events[event]
+		n.parent.mu.RUnlock()
+	}
+	return h
 }
 
 // OnServerSideEmit handles events sent with ServerSideEmit by other nodes of a cluster.
@@ -271,7 +298,18 @@ type ParentNamespace struct {
 	middlewares  []Middleware
 	connectHooks []ConnectHook
 	onConnection []func(*Socket)
+	events       map[string]EventHandler
 	children     []*Namespace
+}
+
+// Handle sets the handler of event for every socket of every child namespace.
+func (p *ParentNamespace) Handle(event string, h EventHandler) {
+	p.mu.Lock()
+	if p.events == nil {
+		p.events = make(map[string]EventHandler)
+	}
+	p.events[event] = h
+	p.mu.Unlock()
 }
 
 // Use adds a middleware for every child namespace.

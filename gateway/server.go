@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/engineio"
 )
@@ -31,6 +32,15 @@ type Server struct {
 
 	closing atomic.Bool
 	active  activity
+
+	// The handler pipeline given as options; read-only after NewServer.
+	guards       []Guard
+	pipes        []Pipe
+	interceptors []Interceptor
+	filters      []ExceptionFilter
+	validate     *validator.Validate
+	named        map[string]any
+	optErrs      []error
 }
 
 // NewServer returns a Server for cfg. The namespace "/" exists from the start.
@@ -54,6 +64,12 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 	}
 	if s.logger == nil || s.adapterFactory == nil {
 		return nil, errors.New("gateway: WithLogger and WithAdapter need a non-nil value")
+	}
+	if len(s.optErrs) > 0 {
+		return nil, errors.Join(s.optErrs...)
+	}
+	if s.validate == nil {
+		s.validate = NewValidator()
 	}
 	s.eio = engineio.NewServer(engineio.Config{
 		PingInterval:    cfg.PingInterval,

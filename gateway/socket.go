@@ -582,10 +582,14 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 	for _, h := range anys {
 		s.handle(ev, h)
 	}
+	nh := s.nsp.handler(name)
+	if nh != nil {
+		s.handle(ev, nh)
+	}
 	for _, h := range hs {
 		s.handle(ev, h)
 	}
-	if len(hs) == 0 && len(anys) == 0 {
+	if len(hs) == 0 && len(anys) == 0 && nh == nil {
 		s.nsp.srv.logger.Debug("gateway: no handler for event", "namespace", s.nsp.name, "event", name)
 	}
 }
@@ -614,12 +618,16 @@ func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) 
 	if e := (*Error)(nil); !errors.As(err, &e) {
 		s.nsp.srv.logger.Error("gateway: handler error", "namespace", s.nsp.name, "event", event, "err", err)
 	}
-	if hasAck {
+	cfg := &s.nsp.srv.cfg
+	if hasAck && !cfg.DisableErrorAck {
 		ack := body
 		ack.Event = ""
 		if data, aerr := marshalNoEscape([]any{ack}); aerr == nil {
 			s.sendPacket(&socketio.Packet{Type: socketio.Ack, Namespace: s.nsp.name, ID: ackID, HasID: true, Data: data})
 		}
+	}
+	if cfg.DisableExceptionEvent {
+		return
 	}
 	if data, eerr := marshalNoEscape([]any{"exception", body}); eerr == nil {
 		s.sendPacket(&socketio.Packet{Type: socketio.Event, Namespace: s.nsp.name, Data: data})

@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -27,7 +28,7 @@ type frame struct {
 
 func newTestServer(tb testing.TB, cfg Config, opts ...Option) (*Server, *httptest.Server) {
 	tb.Helper()
-	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
+	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(testLogOut, nil)))}, opts...)
 	srv, err := NewServer(cfg, opts...)
 	if err != nil {
 		tb.Fatal(err)
@@ -141,5 +142,14 @@ func (c *rawClient) expectClosed() {
 		if string(b) == "2" {
 			continue
 		}
+	}
+}
+
+// testLogOut receives the server logs of tests; set SOCKGATE_TEST_LOG=1 to see them.
+var testLogOut io.Writer = io.Discard
+
+func init() {
+	if os.Getenv("SOCKGATE_TEST_LOG") != "" {
+		testLogOut = os.Stderr
 	}
 }
