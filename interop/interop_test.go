@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -442,4 +443,235 @@ func TestServerDisconnect(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestReconnectAfterServerRestart(t *testing.T) {
+	forEachMode(t, func(t *testing.T, d *interoptest.Driver, m mode) {
+		// One server generation at a time on a fixed port, as after a redeploy.
+		generation := func(n int) *gateway.Server {
+			return mustServer(t, gateway.Config{}, func(srv *gateway.Server) {
+				srv.OnConnection(func(s *gateway.Socket) {
+					standard(s)
+					_ = s.Emit("hello", n)
+					s.On("generation", func(e *gateway.Event) { _ = e.Ack(n) })
+				})
+			})
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		stop := serveOn(t, generation(1), ln)
+
+		c, first := connect(t, d, "http://"+addr, m, interoptest.Options{
+			ReconnectionDelay:    50 * time.Millisecond,
+			ReconnectionDelayMax: 100 * time.Millisecond,
+		})
+		if r := c.WaitEvent("hello", wait); r.Args.Value(0) != 1.0 {
+			t.Fatalf("hello %v", r.Args)
+		}
+		stop()
+		reason := c.WaitDisconnect(wait)
+		if reason != "transport close" && reason != "transport error" {
+			t.Errorf("disconnect reason %q after the server went away", reason)
+		}
+		// At least one attempt fails while nothing listens.
+		mgr := c.Manager()
+		mgr.WaitEvent("reconnect_attempt", wait)
+		mgr.WaitEvent("reconnect_error", wait)
+		if !c.Info().Active {
+			t.Fatal("client gave up instead of reconnecting")
+		}
+
+		ln2, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("listening again on %s: %v", addr, err)
+		}
+		serveOn(t, generation(2), ln2)
+		mgr.WaitEvent("reconnect", wait)
+		second := c.WaitConnect(wait)
+		if second.ID == first.ID || second.EngineID == first.EngineID {
+			t.Errorf("same ids after a restart: %+v then %+v", first, second)
+		}
+		if r := c.WaitEvent("hello", wait); r.Args.Value(0) != 2.0 {
+			t.Fatalf("hello after the restart %v", r.Args)
+		}
+		checkTransport(t, c, m)
+		if v, err := c.EmitWithAck(wait, "generation"); err != nil || v.Value(0) != 2.0 {
+			t.Fatalf("generation after the restart: %v, %v", v, err)
+		}
+	})
+}
+
+func TestRoomsAndVolatileAcrossClients(t *testing.T) {
+	forEachMode(t, func(t *testing.T, d *interoptest.Driver, m mode) {
+		srv, url := newServer(t, gateway.Config{}, func(srv *gateway.Server) {
+			srv.OnConnection(func(s *gateway.Socket) {
+				standard(s)
+				s.On("join", func(e *gateway.Event) {
+					var room string
+					_ = e.Args.Decode(0, &room)
+					s.Join(room)
+					_ = e.Ack()
+				})
+				s.On("shout", func(e *gateway.Event) {
+					var room, text string
+					_ = e.Args.Decode(0, &room)
+					_ = e.Args.Decode(1, &text)
+					_ = s.To(room).Emit("shouted", text)
+					_ = e.Ack()
+				})
+			})
+		})
+		a, infoA := connect(t, d, url, m, interoptest.Options{})
+		b, _ := connect(t, d, url, m, interoptest.Options{})
+		marker := 0
+		// sync emits a marker to everyone and waits for it on both clients: whatever the
+		// server sent them before has then arrived, since a connection keeps order.
+		sync := func() {
+			t.Helper()
+			marker++
+			if err := srv.Emit("marker", marker); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []*interoptest.Socket{a, b} {
+				if r := c.WaitEvent("marker", wait); r.Args.Value(0) != float64(marker) {
+					t.Fatalf("marker %v, want %d", r.Args, marker)
+				}
+			}
+		}
+		got := func(c *interoptest.Socket, event string) int { return len(c.Events(event)) }
+
+		if _, err := a.EmitWithAck(wait, "join", "r"); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.To("r").Emit("room-news", 1); err != nil {
+			t.Fatal(err)
+		}
+		sync()
+		if got(a, "room-news") != 1 || got(b, "room-news") != 0 {
+			t.Fatalf("room-news reached a %d and b %d times, want 1 and 0", got(a, "room-news"), got(b, "room-news"))
+		}
+
+		// socket.to(room) reaches the room except the sender.
+		if _, err := b.EmitWithAck(wait, "join", "r"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.EmitWithAck(wait, "shout", "r", "hey"); err != nil {
+			t.Fatal(err)
+		}
+		sync()
+		if got(a, "shouted") != 0 || got(b, "shouted") != 1 {
+			t.Fatalf("shouted reached a %d and b %d times, want 0 and 1", got(a, "shouted"), got(b, "shouted"))
+		}
+		if err := srv.To("r").Except(infoA.ID).Emit("not-a", 1); err != nil {
+			t.Fatal(err)
+		}
+		sync()
+		if got(a, "not-a") != 0 || got(b, "not-a") != 1 {
+			t.Fatalf("not-a reached a %d and b %d times, want 0 and 1", got(a, "not-a"), got(b, "not-a"))
+		}
+
+		// A volatile broadcast reaches idle, connected clients.
+		if err := srv.MustOf("/").Volatile().To("r").Emit("vol", "x"); err != nil {
+			t.Fatal(err)
+		}
+		sync()
+		if got(a, "vol") != 1 || got(b, "vol") != 1 {
+			t.Fatalf("volatile reached a %d and b %d times, want 1 each", got(a, "vol"), got(b, "vol"))
+		}
+
+		// A burst of volatile packets faster than the client reads: what cannot be taken
+		// is dropped, what arrives is in order, and the connection survives.
+		const burst = 1000
+		for i := range burst {
+			if err := srv.MustOf("/").Volatile().To("r").Emit("burst", i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sync()
+		for _, c := range []*interoptest.Socket{a, b} {
+			rs := c.Events("burst")
+			last := -1.0
+			for _, r := range rs {
+				n, _ := r.Args.Value(0).(float64)
+				if n <= last {
+					t.Fatalf("%s: burst %v after %v", c.Name(), n, last)
+				}
+				last = n
+			}
+			if len(rs) == 0 || len(rs) > burst {
+				t.Errorf("%s received %d of %d volatile packets", c.Name(), len(rs), burst)
+			}
+			// Polling takes the queue only when a GET comes, so drops are certain there.
+			if m.name == "polling" && len(rs) == burst {
+				t.Errorf("%s received all %d volatile packets over polling; none was dropped", c.Name(), burst)
+			}
+			t.Logf("%s received %d of %d volatile packets", c.Name(), len(rs), burst)
+		}
+	})
+}
+
+func TestLargeMessages(t *testing.T) {
+	const limit = 1_000_000 // the default MaxHTTPBufferSize
+	forEachMode(t, func(t *testing.T, d *interoptest.Driver, m mode) {
+		left := make(chan gateway.DisconnectReason, 4)
+		_, url := newServer(t, gateway.Config{MaxHTTPBufferSize: limit}, func(srv *gateway.Server) {
+			srv.OnConnection(func(s *gateway.Socket) {
+				standard(s)
+				s.OnDisconnect(func(r gateway.DisconnectReason) { left <- r })
+				s.On("big", func(e *gateway.Event) {
+					var text string
+					_ = e.Args.Decode(0, &text)
+					_ = e.Ack(len(text))
+					_ = s.Emit("big-back", text)
+				})
+			})
+		})
+		bystander, _ := connect(t, d, url, m, interoptest.Options{})
+		c, _ := connect(t, d, url, m, interoptest.Options{NoReconnection: true, Trace: true})
+
+		// Exactly at the limit: the Engine.IO message `421["big","..."]` (whoami took ack
+		// id 0) is 13 bytes plus the text.
+		atLimit := strings.Repeat("a", limit-13)
+		v, err := c.EmitWithAck(wait, "big", atLimit)
+		sent := c.Manager().Sent()
+		if n := 1 + len(sent[len(sent)-1]); n != limit {
+			t.Fatalf("the client sent a message of %d bytes, want %d", n, limit)
+		}
+		if err != nil {
+			t.Fatalf("message at MaxHTTPBufferSize: %v", err)
+		}
+		if v.Value(0) != float64(len(atLimit)) {
+			t.Fatalf("server read %v bytes, want %d", v.Value(0), len(atLimit))
+		}
+		if r := c.WaitEvent("big-back", wait); r.Args.Value(0) != atLimit {
+			t.Fatalf("big-back came back with %d bytes", len(fmt.Sprint(r.Args.Value(0))))
+		}
+
+		// One byte over: the server drops that connection and only that one.
+		if _, err := c.EmitWithAck(wait, "big", atLimit+"b"); err == nil {
+			t.Fatal("message over MaxHTTPBufferSize was acknowledged")
+		}
+		reason := c.WaitDisconnect(wait)
+		if reason != "transport close" && reason != "transport error" {
+			t.Errorf("client disconnect reason %q", reason)
+		}
+		select {
+		case r := <-left:
+			if r != gateway.ReasonTransportClose && r != gateway.ReasonTransportError {
+				t.Errorf("server disconnect reason %q", r)
+			}
+		case <-time.After(wait):
+			t.Fatal("the server did not drop the socket that sent too much")
+		}
+		if w := whoami(t, bystander); w.Transport != m.want {
+			t.Errorf("bystander after the drop: %+v", w)
+		}
+		if v, err := bystander.EmitWithAck(wait, "big", "small"); err != nil || v.Value(0) != 5.0 {
+			t.Errorf("bystander after the drop: %v, %v", v, err)
+		}
+		connect(t, d, url, m, interoptest.Options{})
+	})
 }
