@@ -14,7 +14,8 @@ type Options struct {
 	// Namespace is the namespace to connect to. Zero: "/".
 	Namespace string
 	// Manager opens the socket on an existing Manager, multiplexed over its Engine.IO
-	// connection; the url and the manager options below are then ignored.
+	// connection; the url and the manager's options below (all but Auth and the socket
+	// options in Extra: "ackTimeout", "retries") are then ignored.
 	Manager *Manager
 	// Transports is the client's transports option. Zero: the client's default, polling
 	// then websocket.
@@ -150,16 +151,15 @@ func (d *Driver) Connect(tb testing.TB, url string, o Options) *Socket {
 	if nsp == "" {
 		nsp = "/"
 	}
-	cmd := map[string]any{"cmd": "connect", "socket": name, "namespace": nsp}
+	// The driver takes the socket's own options (auth, ackTimeout, retries) from these
+	// and ignores the manager's when the manager exists already.
+	cmd := map[string]any{"cmd": "connect", "socket": name, "namespace": nsp, "options": o.clientOptions()}
 	m := o.Manager
 	if m == nil {
 		m = &Manager{d: d, tb: tb, name: d.managerName()}
 		cmd["url"] = url
-		cmd["options"] = o.clientOptions()
 		cmd["trace"] = o.Trace
 		tb.Cleanup(m.close)
-	} else if o.Auth != nil {
-		cmd["options"] = map[string]any{"auth": o.Auth}
 	}
 	cmd["manager"] = m.name
 	d.mustCall(tb, cmd)

@@ -240,8 +240,20 @@ function cmdClose(c) {
   return null;
 }
 
+// countBuffers counts the Buffers in a decoded value, for the codec's self-test.
+function countBuffers(v) {
+  if (Buffer.isBuffer(v)) return 1;
+  if (v === null || typeof v !== "object") return 0;
+  return Object.values(v).reduce((n, x) => n + countBuffers(x), 0);
+}
+
 const handlers = {
   ping: () => "pong",
+  // roundtrip decodes args as an emit would and encodes them back as a record would.
+  roundtrip: (c) => {
+    const v = fromWire(c.args || []);
+    return { args: toWire(v), buffers: countBuffers(v) };
+  },
   connect: cmdConnect,
   emit: cmdEmit,
   reply: cmdReply,
