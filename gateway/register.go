@@ -79,7 +79,8 @@ type methodHandler struct {
 	gw       *gatewayInfo
 	event    string
 	method   string
-	fn       reflect.Value // bound method value
+	fn       reflect.Value // the method as a function, receiver first
+	recv     reflect.Value
 	params   []paramKind
 	bodies   []reflect.Type // types of the body parameters, in order
 	results  resultShape
@@ -205,7 +206,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 			fail(sb.field, sb.tag, "no method %s for event %q%s", method, event, hint)
 			continue
 		}
-		h := &methodHandler{gw: g, event: event, method: method, fn: v.Method(m.Index), pipeline: g.pipeline.clone()}
+		h := &methodHandler{gw: g, event: event, method: method, fn: m.Func, recv: v, pipeline: g.pipeline.clone()}
 		if err := h.analyse(m.Type); err != nil {
 			fail(sb.field, sb.tag, "method %s: %v", method, err)
 			continue
@@ -410,9 +411,18 @@ func (h *methodHandler) run(ec *ExecutionContext, e *Event) (any, error) {
 	if err := h.pipeline.runGuards(ec); err != nil {
 		return nil, err
 	}
-	in := make([]reflect.Value, len(h.params))
+	// Receiver first; a small array keeps the common signatures off the heap.
+	var buf [6]reflect.Value
+	var in []reflect.Value
+	if len(h.params)+1 <= len(buf) {
+		in = buf[:len(h.params)+1]
+	} else {
+		in = make([]reflect.Value, len(h.params)+1)
+	}
+	in[0] = h.recv
 	body := 0
-	for i, k := range h.params {
+	for j, k := range h.params {
+		i := j + 1
 		switch k {
 		case paramContext:
 			in[i] = reflect.ValueOf(ec.Context)
@@ -431,6 +441,9 @@ func (h *methodHandler) run(ec *ExecutionContext, e *Event) (any, error) {
 			body++
 		}
 	}
+	if len(h.pipeline.interceptors) == 0 {
+		return h.call(in)
+	}
 	return h.pipeline.intercept(ec, func() (any, error) { return h.call(in) })
 }
 
@@ -443,7 +456,7 @@ func (h *methodHandler) decodeBody(ec *ExecutionContext, e *Event, n int) (refle
 			return reflect.Value{}, decodeError(n, t, err)
 		}
 	}
-	if err := h.gw.validateValue(ec.Socket.nsp.srv, ptr); err != nil {
+	if err := h.gw.validateValue(e.socket.nsp.srv, ptr); err != nil {
 		return reflect.Value{}, err
 	}
 	for _, p := range h.pipeline.pipes {

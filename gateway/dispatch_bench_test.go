@@ -1,0 +1,84 @@
+package gateway
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/internal/socketio"
+)
+
+type benchGateway struct {
+	decorators.Gateway
+
+	_ decorators.Subscribe `ws:"message"`
+}
+
+func (g *benchGateway) OnMessage(s *Socket, in chatMessage) (receipt, error) {
+	return receipt{Status: "received"}, nil
+}
+
+// dispatchFixture is an event as the decoder hands it to the dispatcher.
+func dispatchFixture(b *testing.B) (*methodHandler, *Socket, json.RawMessage) {
+	srv, err := NewServer(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	g, err := srv.discover(&benchGateway{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g.handlers[0], &Socket{nsp: srv.MustOf("/")}, json.RawMessage(`["message",{"id":"1","text":"hello"}]`)
+}
+
+// BenchmarkDispatch is the framework's path for one event: split the arguments, decode
+// the struct body, validate it, call the method through reflection and encode the ack.
+func BenchmarkDispatch(b *testing.B) {
+	h, s, data := dispatchFixture(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		raw, err := socketio.SplitArgs(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := &Event{Name: "message", Args: Args{raw: raw[1:]}, socket: s, hasID: true}
+		ec := &ExecutionContext{Socket: s, Event: e.Name, Args: e.Args, Method: h.method}
+		v, err := h.run(ec, e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := encodeArgs([]any{v}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDispatchByHand does the same work written by hand for this one method: the
+// floor the framework is compared with.
+func BenchmarkDispatchByHand(b *testing.B) {
+	h, s, data := dispatchFixture(b)
+	g := h.gw.value.Interface().(*benchGateway)
+	validate := s.nsp.srv.validate
+	b.ReportAllocs()
+	for b.Loop() {
+		raw, err := socketio.SplitArgs(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var in chatMessage
+		if err := json.Unmarshal(raw[1], &in); err != nil {
+			b.Fatal(err)
+		}
+		if err := validate.Struct(&in); err != nil {
+			b.Fatal(err)
+		}
+		r, err := g.OnMessage(s, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := socketio.AppendArgs(nil, []any{r}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
