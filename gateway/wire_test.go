@@ -3,9 +3,9 @@ package gateway
 import (
 	"encoding/json"
 	"io"
-	"os"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
