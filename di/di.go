@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -32,7 +34,7 @@ const (
 // from OnStart, and drains it with Server.Shutdown on OnStop. fx's own events are logged
 // through slog.Default().
 var Module = fx.Options(
-	fx.Provide(NewMux, NewServer),
+	fx.Provide(NewMux, NewServer, newListener),
 	fx.Invoke(Serve),
 	fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: slog.Default()} }),
 )
@@ -161,6 +163,36 @@ type Mux struct {
 // NewMux returns an empty Mux.
 func NewMux() *Mux { return &Mux{ServeMux: http.NewServeMux()} }
 
+// Listener tells where the module's HTTP server listens, once the app has started: useful
+// with Config.Addr ":0" in tests.
+type Listener struct {
+	addr atomic.Pointer[net.Addr]
+}
+
+func newListener() *Listener { return &Listener{} }
+
+// Addr returns the address listened on, or nil before the app has started.
+func (l *Listener) Addr() net.Addr {
+	if a := l.addr.Load(); a != nil {
+		return *a
+	}
+	return nil
+}
+
+// URL returns "http://" + the address listened on, with 127.0.0.1 standing for an
+// unspecified host, or "" before the app has started.
+func (l *Listener) URL() string {
+	a, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(a.Port))
+}
+
 // ServeParams is what Serve takes from the graph.
 type ServeParams struct {
 	fx.In
@@ -168,6 +200,7 @@ type ServeParams struct {
 	Lifecycle fx.Lifecycle
 	Server    *gateway.Server
 	Mux       *Mux
+	Listener  *Listener
 	Logger    *slog.Logger `optional:"true"`
 }
 
@@ -198,7 +231,9 @@ func Serve(p ServeParams) {
 			if err != nil {
 				return fmt.Errorf("sockgate: listen on %s: %w", cfg.Addr, err)
 			}
-			log.Info("sockgate: listening", "addr", ln.Addr().String(), "path", cfg.Path)
+			addr := ln.Addr()
+			p.Listener.addr.Store(&addr)
+			log.Info("sockgate: listening", "addr", addr.String(), "path", cfg.Path)
 			go func() {
 				defer close(done)
 				if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
