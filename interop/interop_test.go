@@ -21,6 +21,19 @@ func TestEventsBothWays(t *testing.T) {
 				standard(s)
 				_ = s.Emit("welcome", "hello", map[string]any{"n": 1, "list": []int{1, 2}})
 				s.On("echo", func(e *gateway.Event) { _ = s.Emit("echo-back", e.Args) })
+				// The same, decoded into Go values and encoded again by the server.
+				s.On("echo-values", func(e *gateway.Event) {
+					vals := make([]any, e.Args.Len())
+					for i := range vals {
+						v, err := e.Args.Value(i)
+						if err != nil {
+							_ = s.Emit("values-back", "error: "+err.Error())
+							return
+						}
+						vals[i] = v
+					}
+					_ = s.Emit("values-back", vals...)
+				})
 				s.On("typed", func(e *gateway.Event) {
 					var in struct {
 						Name string   `json:"name"`
@@ -48,17 +61,20 @@ func TestEventsBothWays(t *testing.T) {
 			true, false, nil, []any{}, map[string]any{},
 			map[string]any{"deep": []any{map[string]any{"x": []any{1, "two", nil}}}},
 		}
-		c.Emit("echo", sent...)
-		got := c.WaitEvent("echo-back", wait)
 		want, err := jsonArgs(sent)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Args.Len() != len(want) {
-			t.Fatalf("echo-back has %d arguments, want %d: %v", got.Args.Len(), len(want), got.Args)
-		}
-		for i := range want {
-			checkJSON(t, fmt.Sprintf("echo-back argument %d", i), got.Args[i], string(want[i]))
+		for _, ev := range []string{"echo", "echo-values"} {
+			c.Emit(ev, sent...)
+			back := map[string]string{"echo": "echo-back", "echo-values": "values-back"}[ev]
+			got := c.WaitEvent(back, wait)
+			if got.Args.Len() != len(want) {
+				t.Fatalf("%s has %d arguments, want %d: %v", back, got.Args.Len(), len(want), got.Args)
+			}
+			for i := range want {
+				checkJSON(t, fmt.Sprintf("%s argument %d", back, i), got.Args[i], string(want[i]))
+			}
 		}
 
 		c.Emit("typed", map[string]any{"name": "gopher", "tags": []string{"a", "b", "c"}, "n": 21})
@@ -527,9 +543,9 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 		a, infoA := connect(t, d, url, m, interoptest.Options{})
 		b, _ := connect(t, d, url, m, interoptest.Options{})
 		marker := 0
-		// sync emits a marker to everyone and waits for it on both clients: whatever the
+		// barrier emits a marker to everyone and waits for it on both clients: whatever the
 		// server sent them before has then arrived, since a connection keeps order.
-		sync := func() {
+		barrier := func() {
 			t.Helper()
 			marker++
 			if err := srv.Emit("marker", marker); err != nil {
@@ -549,7 +565,7 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 		if err := srv.To("r").Emit("room-news", 1); err != nil {
 			t.Fatal(err)
 		}
-		sync()
+		barrier()
 		if got(a, "room-news") != 1 || got(b, "room-news") != 0 {
 			t.Fatalf("room-news reached a %d and b %d times, want 1 and 0", got(a, "room-news"), got(b, "room-news"))
 		}
@@ -561,14 +577,14 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 		if _, err := a.EmitWithAck(wait, "shout", "r", "hey"); err != nil {
 			t.Fatal(err)
 		}
-		sync()
+		barrier()
 		if got(a, "shouted") != 0 || got(b, "shouted") != 1 {
 			t.Fatalf("shouted reached a %d and b %d times, want 0 and 1", got(a, "shouted"), got(b, "shouted"))
 		}
 		if err := srv.To("r").Except(infoA.ID).Emit("not-a", 1); err != nil {
 			t.Fatal(err)
 		}
-		sync()
+		barrier()
 		if got(a, "not-a") != 0 || got(b, "not-a") != 1 {
 			t.Fatalf("not-a reached a %d and b %d times, want 0 and 1", got(a, "not-a"), got(b, "not-a"))
 		}
@@ -577,7 +593,7 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 		if err := srv.MustOf("/").Volatile().To("r").Emit("vol", "x"); err != nil {
 			t.Fatal(err)
 		}
-		sync()
+		barrier()
 		if got(a, "vol") != 1 || got(b, "vol") != 1 {
 			t.Fatalf("volatile reached a %d and b %d times, want 1 each", got(a, "vol"), got(b, "vol"))
 		}
@@ -590,7 +606,7 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		sync()
+		barrier()
 		for _, c := range []*interoptest.Socket{a, b} {
 			rs := c.Events("burst")
 			last := -1.0
