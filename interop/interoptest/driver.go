@@ -106,7 +106,7 @@ func Start(tb testing.TB) *Driver {
 	}
 	tb.Cleanup(d.stop)
 	select {
-	case <-d.ready():
+	case <-d.readyCh:
 	case <-d.exited:
 		tb.Fatalf("interoptest: driver exited before it was ready: %v\n%s", d.exitErr, d.diagnostics())
 	case <-time.After(30 * time.Second):
@@ -151,6 +151,7 @@ func start(node, dir string) (*Driver, error) {
 	d := &Driver{
 		cmd:     cmd,
 		stderr:  &tailBuffer{max: 16 << 10},
+		readyCh: make(chan struct{}),
 		exited:  make(chan struct{}),
 		pending: make(map[int64]chan result),
 		changed: make(chan struct{}),
@@ -167,22 +168,18 @@ func start(node, dir string) (*Driver, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the driver: %w", err)
 	}
-	readyCh := make(chan struct{})
-	d.readyCh = readyCh
-	go d.read(stdout, readyCh)
+	go d.read(stdout)
 	return d, nil
 }
 
-func (d *Driver) ready() <-chan struct{} { return d.readyCh }
-
 // read consumes stdout until the process ends, then reaps it. It is the only goroutine a
 // Driver starts; stop waits for it.
-func (d *Driver) read(stdout io.Reader, readyCh chan struct{}) {
+func (d *Driver) read(stdout io.Reader) {
 	r := bufio.NewReaderSize(stdout, 64<<10)
 	for {
 		b, err := r.ReadBytes('\n')
 		if len(bytes.TrimSpace(b)) > 0 {
-			d.dispatch(b, readyCh)
+			d.dispatch(b)
 		}
 		if err != nil {
 			break
@@ -198,7 +195,7 @@ func (d *Driver) read(stdout io.Reader, readyCh chan struct{}) {
 	close(d.exited)
 }
 
-func (d *Driver) dispatch(b []byte, readyCh chan struct{}) {
+func (d *Driver) dispatch(b []byte) {
 	var l line
 	if err := json.Unmarshal(b, &l); err != nil {
 		d.mu.Lock()
@@ -209,7 +206,7 @@ func (d *Driver) dispatch(b []byte, readyCh chan struct{}) {
 	switch l.Type {
 	case "ready":
 		d.node, d.client = l.Node, l.Client
-		close(readyCh)
+		close(d.readyCh)
 	case "result":
 		d.mu.Lock()
 		ch := d.pending[l.ID]

@@ -3,7 +3,6 @@ package interoptest
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 )
@@ -314,7 +313,7 @@ func (s *Socket) Close() { s.manager.close() }
 // Name returns the manager's name in records.
 func (m *Manager) Name() string { return m.name }
 
-func (m *Manager) mineOr(source string) func(*Record) bool {
+func (m *Manager) from(source string) func(*Record) bool {
 	return func(r *Record) bool { return r.Source == source && r.Target == m.name }
 }
 
@@ -326,7 +325,7 @@ func (m *Manager) related(r *Record) bool {
 // "reconnect_attempt" or "reconnect".
 func (m *Manager) WaitEvent(event string, timeout time.Duration) *Record {
 	m.tb.Helper()
-	mine := m.mineOr("manager")
+	mine := m.from("manager")
 	return m.d.wait(m.tb, timeout, fmt.Sprintf("manager event %q on %s", event, m.name),
 		func(r *Record) bool { return mine(r) && r.Event == event }, m.related)
 }
@@ -336,20 +335,20 @@ func (m *Manager) WaitEvent(event string, timeout time.Duration) *Record {
 // and "packetCreate".
 func (m *Manager) WaitEngineEvent(event string, timeout time.Duration) *Record {
 	m.tb.Helper()
-	mine := m.mineOr("engine")
+	mine := m.from("engine")
 	return m.d.wait(m.tb, timeout, fmt.Sprintf("engine event %q on %s", event, m.name),
 		func(r *Record) bool { return mine(r) && r.Event == event }, m.related)
 }
 
 // Events returns every manager event called event so far.
 func (m *Manager) Events(event string) []Record {
-	mine := m.mineOr("manager")
+	mine := m.from("manager")
 	return m.d.filter(func(r *Record) bool { return mine(r) && r.Event == event })
 }
 
 // EngineEvents returns every Engine.IO event called event so far.
 func (m *Manager) EngineEvents(event string) []Record {
-	mine := m.mineOr("engine")
+	mine := m.from("engine")
 	return m.d.filter(func(r *Record) bool { return mine(r) && r.Event == event })
 }
 
@@ -400,13 +399,4 @@ func (d *Driver) filter(match func(*Record) bool) []Record {
 		}
 	}
 	return out
-}
-
-// EventNames lists the event names of records, for messages.
-func EventNames(rs []Record) string {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = r.Event
-	}
-	return strings.Join(names, ", ")
 }
