@@ -1,0 +1,49 @@
+// Package auth authenticates sockets and HTTP requests with JSON Web Tokens
+// (github.com/golang-jwt/jwt/v5).
+//
+// [NewJWT] builds a verifier from a [Config]: the HMAC secret, the accepted algorithms
+// (HS256 only unless told otherwise, so that a token can never choose its own algorithm,
+// "none" included), a clock leeway, and optionally the issuer and audience every token
+// must carry.
+//
+// # Sockets
+//
+// [JWT.Guard] is a gateway.Guard. Attached to a gateway (by name in a `use:` tag, or
+// with gateway.WithGuards), it runs on the namespace handshake and before every event:
+//
+//   - on the handshake it reads the token from the CONNECT auth payload {"token": "..."}
+//     (a "Bearer " prefix is allowed), or else from the handshake's
+//     "Authorization: Bearer ..." header, which Node clients can set with extraHeaders;
+//     it verifies it and stores an [*Identity] as the socket's data. A missing token
+//     refuses the connection with an unauthenticated "Authentication required", a bad or
+//     expired one with an unauthenticated "Invalid token";
+//   - before an event it only checks that the socket holds an identity whose token has not
+//     expired since (a lock and a clock read).
+//
+// [UserID], [ClaimsOf] and [IdentityOf] read the identity back in handlers, and
+// [RemoteIdentity] reads it from the JSON data of a socket found with FetchSockets,
+// possibly on another node.
+//
+//	j, err := auth.NewJWT(auth.Config{Secret: secret})
+//	srv, err := gateway.NewServer(cfg, gateway.WithNamed("jwt", j.Guard()))
+//
+//	type ChatGateway struct {
+//		decorators.Gateway `namespace:"/chat" use:"jwt"`
+//		...
+//	}
+//
+// The guard owns the socket's data (gateway.Socket.SetData): an application that keeps
+// its own per-socket state should keep it elsewhere, keyed by socket id.
+//
+// # HTTP
+//
+// [JWT.VerifyRequest] verifies the bearer token of a request, and [JWT.HTTPMiddleware]
+// protects a handler with it, answering 401 otherwise and passing the identity on in
+// the request's context ([FromContext]). [JWT.Sign] issues tokens, for development
+// endpoints and tests.
+//
+// # Concurrency
+//
+// A JWT is immutable after NewJWT; every method, and the guard and middleware it returns,
+// is safe for concurrent use. The package starts no goroutines.
+package auth
