@@ -32,7 +32,7 @@ const (
 // Module builds a *gateway.Server from the gateway.Config in the graph, registers every
 // gateway provided with Gateway, serves it (and the routes added to *Mux) on Config.Addr
 // from OnStart, and drains it with Server.Shutdown on OnStop. fx's own events are logged
-// through slog.Default().
+// through slog.Default(); an fx.WithLogger placed after Module replaces that.
 var Module = fx.Options(
 	fx.Provide(NewMux, NewServer, newListener),
 	fx.Invoke(Serve),
@@ -41,9 +41,26 @@ var Module = fx.Options(
 
 // Gateway provides a gateway built by ctor, a constructor in fx's sense (its parameters
 // are injected; it may also return an error). The value must be a pointer to a gateway
-// struct (see package decorators).
+// struct (see package decorators). The gateway is also provided as its own type, so other
+// constructors can depend on it.
 func Gateway(ctor any) fx.Option {
-	return fx.Provide(fx.Annotate(ctor, fx.As(new(any)), fx.ResultTags(`group:"`+groupGateways+`"`)))
+	ct := reflect.TypeOf(ctor)
+	if ct == nil || ct.Kind() != reflect.Func || ct.NumOut() < 1 || ct.NumOut() > 2 ||
+		(ct.NumOut() == 2 && ct.Out(1) != reflect.TypeFor[error]()) {
+		return fx.Error(fmt.Errorf("di.Gateway: want a constructor returning the gateway and optionally an error, got %T", ctor))
+	}
+	gt := ct.Out(0)
+	// func(g *T) any { return g }: hands the typed value to the gateways group.
+	toAny := reflect.MakeFunc(reflect.FuncOf([]reflect.Type{gt}, []reflect.Type{reflect.TypeFor[any]()}, false),
+		func(args []reflect.Value) []reflect.Value {
+			out := reflect.New(reflect.TypeFor[any]()).Elem()
+			out.Set(args[0])
+			return []reflect.Value{out}
+		})
+	return fx.Options(
+		fx.Provide(ctor),
+		fx.Provide(fx.Annotate(toAny.Interface(), fx.ResultTags(`group:"`+groupGateways+`"`))),
+	)
 }
 
 // Guard provides a guard that runs for every gateway, on the handshake and every event.

@@ -46,8 +46,8 @@ func shout() gateway.Interceptor {
 func TestModuleServesGateways(t *testing.T) {
 	var lis *di.Listener
 	app := fx.New(
-		fx.NopLogger,
 		di.Module,
+		fx.NopLogger,
 		fx.Supply(gateway.Config{Addr: "127.0.0.1:0"}),
 		fx.Supply(&greeter{greeting: "hello"}),
 		di.Named("shout", shout),
@@ -127,8 +127,8 @@ type brokenGateway struct {
 
 func TestRegistrationErrorFailsTheApp(t *testing.T) {
 	app := fx.New(
-		fx.NopLogger,
 		di.Module,
+		fx.NopLogger,
 		fx.Supply(gateway.Config{Addr: "127.0.0.1:0"}),
 		di.Gateway(func() *brokenGateway { return &brokenGateway{} }),
 	)
@@ -139,14 +139,14 @@ func TestRegistrationErrorFailsTheApp(t *testing.T) {
 }
 
 func TestNamedRejectsNonConstructors(t *testing.T) {
-	app := fx.New(fx.NopLogger, di.Module, fx.Supply(gateway.Config{}), di.Named("x", 42))
+	app := fx.New(di.Module, fx.NopLogger, fx.Supply(gateway.Config{}), di.Named("x", 42))
 	if err := app.Err(); err == nil || !strings.Contains(err.Error(), `di.Named("x")`) {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestListenFailureFailsStart(t *testing.T) {
-	app := fx.New(fx.NopLogger, di.Module, fx.Supply(gateway.Config{Addr: "127.0.0.1:-1"}))
+	app := fx.New(di.Module, fx.NopLogger, fx.Supply(gateway.Config{Addr: "127.0.0.1:-1"}))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := app.Start(ctx); err == nil || !strings.Contains(err.Error(), "listen") {

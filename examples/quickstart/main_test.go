@@ -34,7 +34,7 @@ func TestREADMEShowsThisFile(t *testing.T) {
 
 func TestQuickstartRuns(t *testing.T) {
 	var lis *di.Listener
-	app := fx.New(fx.NopLogger, App(gateway.Config{Addr: "127.0.0.1:0"}), fx.Populate(&lis))
+	app := fx.New(App(gateway.Config{Addr: "127.0.0.1:0"}), fx.NopLogger, fx.Populate(&lis))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := app.Start(ctx); err != nil {
