@@ -256,6 +256,9 @@ func (c *Conn) finalizeLocked() {
 	c.linger = false
 	c.timer.Stop()
 	c.srv.remove(c)
+	if h := c.srv.testHooks.finalized; h != nil {
+		h(c)
+	}
 	c.srv.wg.Done()
 }
 

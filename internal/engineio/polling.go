@@ -83,6 +83,9 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 			c.wake = make(chan struct{}, 1)
 		}
 		c.getParked = true
+		if h := c.srv.testHooks.parked; h != nil {
+			h(c)
+		}
 		c.mu.Unlock()
 		select {
 		case <-c.wake:

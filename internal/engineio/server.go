@@ -56,6 +56,13 @@ type Server struct {
 	// that Close can wait for all of them.
 	wg sync.WaitGroup
 
+	// testHooks are set by tests only, before any request; each is called
+	// under the Conn lock.
+	testHooks struct {
+		parked    func(*Conn) // a GET parks
+		finalized func(*Conn) // a session leaves the table
+	}
+
 	mu       sync.RWMutex // guards the two fields below
 	sessions map[string]*Conn
 	closed   bool
@@ -114,6 +121,10 @@ func (s *Server) Close() {
 	for _, c := range list {
 		c.mu.Lock()
 		c.shutLocked(ReasonForcedClose, nil, closeFlush, false)
+		if c.linger {
+			// Closed earlier and still waiting for its last GET: give up now.
+			c.finalizeLocked()
+		}
 		c.mu.Unlock()
 	}
 	s.wg.Wait()
