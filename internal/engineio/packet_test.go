@@ -34,9 +34,9 @@ func TestDecodePacket(t *testing.T) {
 		{in: "7", wantErr: true},
 		{in: "/", wantErr: true},
 		{in: "\x1e", wantErr: true},
-		{in: "bAQIDBA", wantErr: true},   // missing padding
-		{in: "b!!!!", wantErr: true},     // not base64
-		{in: "B AQID", wantErr: true},    // 'B' is no type
+		{in: "bAQIDBA", wantErr: true},    // missing padding
+		{in: "b!!!!", wantErr: true},      // not base64
+		{in: "B AQID", wantErr: true},     // 'B' is no type
 		{in: "bAQIDBA==x", wantErr: true}, // junk after padding
 	}
 	for _, tt := range tests {
