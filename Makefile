@@ -29,3 +29,7 @@ fuzz:
 	$(GO) test ./internal/engineio -run '^$$' -fuzz FuzzDecodePacket -fuzztime 20s
 	$(GO) test ./internal/engineio -run '^$$' -fuzz FuzzDecodePayload -fuzztime 20s
 	$(GO) test ./internal/socketio -run '^$$' -fuzz FuzzDecoder -fuzztime 20s
+
+# The reference chat application on :3000 (PORT overrides); see examples/chat.
+run:
+	$(GO) run ./examples/chat

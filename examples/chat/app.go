@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/sockgate/sockgate/auth"
+	"github.com/sockgate/sockgate/di"
+	"github.com/sockgate/sockgate/gateway"
+)
+
+// DevSecret signs tokens when JWT_SECRET is not set in development mode. It is public:
+// never run with it outside development.
+const DevSecret = "sockgate-chat-development-secret"
+
+// DevTokenTTL is how long the tokens of GET /dev/token last.
+const DevTokenTTL = 12 * time.Hour
+
+// Settings is the application's configuration, read from the environment by
+// SettingsFromEnv.
+type Settings struct {
+	// Addr is the listening address (":" + PORT; default ":3000").
+	Addr string
+	// Secret is the HS256 key of the tokens (JWT_SECRET).
+	Secret []byte
+	// DevSecret is set when Secret is the development default.
+	DevSecret bool
+	// Dev enables GET /dev/token (CHAT_DEV, default on; CHAT_DEV=0 turns it off).
+	Dev bool
+	// ClientURL is the origin allowed to call from a browser, with credentials
+	// (CLIENT_URL; default none: same origin only).
+	ClientURL string
+}
+
+// SettingsFromEnv reads the settings with getenv (os.Getenv in main).
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	s := Settings{Addr: ":3000", Dev: true, ClientURL: strings.TrimRight(getenv("CLIENT_URL"), "/")}
+	var errs []error
+	if p := getenv("PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 {
+			errs = append(errs, fmt.Errorf("PORT=%q is not a port number", p))
+		}
+		s.Addr = ":" + p
+	}
+	if v := getenv("CHAT_DEV"); v != "" {
+		dev, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CHAT_DEV=%q: want 1 or 0", v))
+		}
+		s.Dev = dev
+	}
+	switch secret := getenv("JWT_SECRET"); {
+	case secret != "":
+		s.Secret = []byte(secret)
+	case s.Dev:
+		s.Secret, s.DevSecret = []byte(DevSecret), true
+	default:
+		errs = append(errs, errors.New("JWT_SECRET must be set when CHAT_DEV=0"))
+	}
+	if len(errs) > 0 {
+		return Settings{}, fmt.Errorf("chat: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// GatewayConfig is the gateway.Config of the settings.
+func (s Settings) GatewayConfig() gateway.Config {
+	cfg := gateway.Config{Addr: s.Addr}
+	if s.ClientURL != "" {
+		cfg.CORSOrigins = []string{s.ClientURL}
+	}
+	return cfg
+}
+
+// App is the whole application as fx options: main runs it, tests start it on
+// 127.0.0.1:0 and read the address from *di.Listener. log is the application's logger.
+func App(s Settings, log *slog.Logger) fx.Option {
+	return fx.Options(
+		di.Module,
+		fx.Supply(s, s.GatewayConfig(), log),
+		fx.Provide(
+			NewJWT,
+			NewSanitizer,
+			NewClock,
+			NewNotifier,
+		),
+		// Gateways name the guard in their `use:"jwt"` tags.
+		di.Named("jwt", func(j *auth.JWT) gateway.Guard { return j.Guard() }),
+		di.Gateway(NewMainGateway),
+		di.Gateway(NewChatGateway),
+		di.Gateway(NewNotificationsGateway),
+		fx.Invoke(RegisterRoutes),
+	)
+}
+
+// NewJWT builds the token verifier of the settings: HS256 only.
+func NewJWT(s Settings) (*auth.JWT, error) {
+	return auth.NewJWT(auth.Config{Secret: s.Secret})
+}
+
+// Clock tells the time; tests replace it to fix timestamps.
+type Clock func() time.Time
+
+// NewClock returns the wall clock.
+func NewClock() Clock { return time.Now }

@@ -1,0 +1,65 @@
+// Command chat is sockgate's reference application: a chat server with JWT
+// authentication, rooms, typing notices, a second namespace and HTTP-triggered
+// notifications, each handler a method of a gateway struct built by fx.
+//
+//	make run                         # or: go run ./examples/chat
+//	curl 'localhost:3000/dev/token?user=alice'
+//
+// # Configuration
+//
+// From the environment:
+//
+//	PORT        listening port (default 3000)
+//	JWT_SECRET  HS256 secret of the tokens; unset in development mode, a public
+//	            development secret is used and printed at start
+//	CHAT_DEV    1 (default) enables GET /dev/token; 0 turns it off and requires JWT_SECRET
+//	CLIENT_URL  the browser origin allowed to connect and call the HTTP routes, with
+//	            credentials (default: same origin only)
+//
+// # Contract
+//
+// Every namespace requires a token in the CONNECT auth payload {token} (socket.io-client:
+// io(url, {auth: {token}})). No token: connect_error "Authentication required"; a bad or
+// expired one: "Invalid token". The user id is the token's sub claim, or its id claim.
+//
+// Namespace "/":
+//   - message {id, text} (text: a string of 1 to 1000 characters): the sender receives
+//     message-received {id}; every other socket new-message {id, text, userId}, with the
+//     text's HTML removed; everyone message-broadcast with the same body. The ack is
+//     {status: "received", timestamp} (Unix milliseconds). An invalid message is
+//     answered with the error ack and an exception event, code invalid_argument.
+//   - typing <object>: every other socket receives user-typing {...object, userId}.
+//   - join-room <room>: the sender joins; the room's other members receive user-joined
+//     {userId}; the ack is the sender's rooms (its socket id first).
+//   - leave-room <room>: the sender leaves; the remaining members receive user-left
+//     {userId}; the ack is the sender's rooms.
+//   - room-message {room, text}: every member, the sender included, receives new-message
+//     {room, text, userId}; a sender outside the room gets permission_denied.
+//
+// Namespace "/chat":
+//   - message <object>: everyone in /chat receives new-message {...object, id: <sender
+//     socket id>}; the ack is {status: "received"}.
+//   - join-room <room>: the sender joins; the room's other members receive user-joined
+//     with the sender's socket id; the ack is the sender's rooms.
+//
+// Namespace "/notifications":
+//   - subscribe <channel> and unsubscribe <channel>; the ack is {status, channel}.
+//   - POST /notify {channel, event, data} with "Authorization: Bearer <token>" emits event
+//     with data to the channel's subscribers and answers {delivered: <count>}, the number
+//     of subscribers on this node.
+//
+// GET /dev/token?user=<name> answers {token, userId, expiresIn} in development mode.
+//
+// Room and channel names are strings or numbers of 1 to 128 characters. Fields the server
+// sets (userId, and id in /chat) replace what a client sends under the same name, so that
+// no one can speak for someone else. Names are kept apart from socket ids, so joining a
+// room never means receiving another socket's private messages.
+//
+// # Web page
+//
+// The application serves no page: a browser client needs the socket.io-client bundle,
+// which comes from npm (in this repository, `npm ci` in interop/ installs it). Serve
+// interop/node_modules/socket.io-client/dist/socket.io.min.js from your own page, set
+// CLIENT_URL to that page's origin, and connect with
+// io("http://localhost:3000", {auth: {token}}).
+package main

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/sockgate/sockgate/auth"
+	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/gateway"
+)
+
+// MainGateway serves namespace "/": messages to everyone, typing notices, and rooms.
+type MainGateway struct {
+	decorators.Gateway `namespace:"/" use:"jwt"`
+
+	_ decorators.Subscribe `ws:"message"`
+	_ decorators.Subscribe `ws:"typing"`
+	_ decorators.Subscribe `ws:"join-room"`
+	_ decorators.Subscribe `ws:"leave-room"`
+	_ decorators.Subscribe `ws:"room-message"`
+
+	sanitizer *Sanitizer
+	clock     Clock
+}
+
+// NewMainGateway is the gateway's fx constructor.
+func NewMainGateway(sanitizer *Sanitizer, clock Clock) *MainGateway {
+	return &MainGateway{sanitizer: sanitizer, clock: clock}
+}
+
+// Message is the body of "message".
+type Message struct {
+	// ID is the client's id for the message, echoed as sent.
+	ID   json.RawMessage `json:"id,omitempty"`
+	Text string          `json:"text" validate:"required,max=1000"`
+}
+
+// MessageReceived tells the sender its message went out.
+type MessageReceived struct {
+	ID json.RawMessage `json:"id,omitempty"`
+}
+
+// ChatMessage is a message as others see it: text without HTML, and who sent it.
+type ChatMessage struct {
+	ID     json.RawMessage `json:"id,omitempty"`
+	Text   string          `json:"text"`
+	UserID string          `json:"userId"`
+}
+
+// Receipt acknowledges a message.
+type Receipt struct {
+	Status string `json:"status"`
+	// Timestamp is when the server handled the message, in Unix milliseconds.
+	Timestamp int64 `json:"timestamp"`
+}
+
+// UserNotice names the user a room event is about.
+type UserNotice struct {
+	UserID string `json:"userId"`
+}
+
+// RoomMessage is the body of "room-message".
+type RoomMessage struct {
+	Room Name   `json:"room" validate:"required,max=128"`
+	Text string `json:"text" validate:"required,max=1000"`
+}
+
+// RoomChatMessage is a room message as the room sees it.
+type RoomChatMessage struct {
+	Room   Name   `json:"room"`
+	Text   string `json:"text"`
+	UserID string `json:"userId"`
+}
+
+// OnMessage sends a message: "message-received" to the sender, "new-message" to everyone
+// else, "message-broadcast" to everyone; the receipt is the acknowledgement.
+func (g *MainGateway) OnMessage(s *gateway.Socket, in Message) (Receipt, error) {
+	out := ChatMessage{ID: in.ID, Text: g.sanitizer.StripHTML(in.Text), UserID: auth.UserID(s)}
+	if err := s.Emit("message-received", MessageReceived{ID: in.ID}); err != nil {
+		return Receipt{}, err
+	}
+	if err := s.Broadcast().Emit("new-message", out); err != nil {
+		return Receipt{}, err
+	}
+	if err := s.Namespace().Emit("message-broadcast", out); err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{Status: "received", Timestamp: g.clock().UnixMilli()}, nil
+}
+
+// OnTyping relays the sender's typing state to everyone else as "user-typing", with the
+// sender's user id (which the client cannot override).
+func (g *MainGateway) OnTyping(s *gateway.Socket, state map[string]json.RawMessage) error {
+	return s.Broadcast().Emit("user-typing", withField(state, "userId", auth.UserID(s)))
+}
+
+// OnJoinRoom adds the sender to a room, tells the room's other members with
+// "user-joined", and acknowledges with the sender's rooms.
+func (g *MainGateway) OnJoinRoom(s *gateway.Socket, room Name) ([]string, error) {
+	if err := room.check("room"); err != nil {
+		return nil, err
+	}
+	r := roomOf(room)
+	if !s.In(r) {
+		s.Join(r)
+		if err := s.To(r).Emit("user-joined", UserNotice{UserID: auth.UserID(s)}); err != nil {
+			return nil, err
+		}
+	}
+	return clientRooms(s), nil
+}
+
+// OnLeaveRoom removes the sender from a room and tells the remaining members with
+// "user-left"; it acknowledges with the sender's rooms.
+func (g *MainGateway) OnLeaveRoom(s *gateway.Socket, room Name) ([]string, error) {
+	if err := room.check("room"); err != nil {
+		return nil, err
+	}
+	r := roomOf(room)
+	if s.In(r) {
+		s.Leave(r)
+		if err := s.To(r).Emit("user-left", UserNotice{UserID: auth.UserID(s)}); err != nil {
+			return nil, err
+		}
+	}
+	return clientRooms(s), nil
+}
+
+// OnRoomMessage sends a message to every member of a room, the sender included. Only
+// members may.
+func (g *MainGateway) OnRoomMessage(s *gateway.Socket, in RoomMessage) (Receipt, error) {
+	r := roomOf(in.Room)
+	if !s.In(r) {
+		return Receipt{}, gateway.NewError(gateway.CodePermissionDenied, "join the room before sending to it")
+	}
+	out := RoomChatMessage{Room: in.Room, Text: g.sanitizer.StripHTML(in.Text), UserID: auth.UserID(s)}
+	if err := s.Namespace().To(r).Emit("new-message", out); err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{Status: "received", Timestamp: g.clock().UnixMilli()}, nil
+}
+
+// withField returns obj with key set to value, replacing what the client sent under key.
+func withField(obj map[string]json.RawMessage, key string, value any) map[string]any {
+	out := make(map[string]any, len(obj)+1)
+	for k, v := range obj {
+		out[k] = v
+	}
+	out[key] = value
+	return out
+}
