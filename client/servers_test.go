@@ -63,8 +63,8 @@ func startGateway(t *testing.T) server {
 	return g
 }
 
-func (g *gatewayServer) URL() string      { return g.srv.URL }
-func (g *gatewayServer) Kill(*testing.T)  { g.srv.Close() }
+func (g *gatewayServer) URL() string     { return g.srv.URL }
+func (g *gatewayServer) Kill(*testing.T) { g.srv.Close() }
 func (g *gatewayServer) Restart(t *testing.T) {
 	g.srv = gatewaytest.NewServerAt(t, g.addr, gateway.Config{})
 	mirror(g.srv)
@@ -249,8 +249,8 @@ func (n *nodeServer) stop() {
 	n.cmd = nil
 }
 
-func (n *nodeServer) URL() string         { return "http://127.0.0.1:" + strconv.Itoa(n.port) }
-func (n *nodeServer) Kill(*testing.T)     { n.stop() }
+func (n *nodeServer) URL() string          { return "http://127.0.0.1:" + strconv.Itoa(n.port) }
+func (n *nodeServer) Kill(*testing.T)      { n.stop() }
 func (n *nodeServer) Restart(t *testing.T) { n.start(t, n.port) }
 
 func (n *nodeServer) SilentURL(t *testing.T) string {
