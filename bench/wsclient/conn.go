@@ -23,8 +23,8 @@ const (
 
 // Errors of the frame reader.
 var (
-	ErrProtocol = errors.New("wsclient: websocket protocol violation")
-	ErrTooLarge = errors.New("wsclient: message too large")
+	ErrProtocol  = errors.New("wsclient: websocket protocol violation")
+	ErrTooLarge  = errors.New("wsclient: message too large")
 	ErrHandshake = errors.New("wsclient: websocket handshake refused")
 )
 
