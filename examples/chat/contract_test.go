@@ -40,7 +40,7 @@ func runContract(t *testing.T, k clientKind) {
 	}
 
 	t.Run("authentication", func(t *testing.T) {
-		expired := signWith(t, auth.Config{Secret: []byte(testSecret), Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }}, "alice")
+		expired := signWith(t, authConfigAt(-2), "alice")
 		wrongSecret := signWith(t, auth.Config{Secret: []byte("another secret")}, "alice")
 		hs384 := mintToken(t, jwt.SigningMethodHS384, jwt.MapClaims{"sub": "alice"})
 		none, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "alice"}).SignedString(jwt.UnsafeAllowNoneSignatureType)
@@ -82,6 +82,14 @@ func runContract(t *testing.T, k clientKind) {
 			p.Ack("message", map[string]any{"id": "u", "text": "who"})
 			expectArgs(t, p.Expect("message-broadcast"), `{"id":"u","text":"who","userId":"`+tc.user+`"}`)
 		}
+		// Clients that cannot send a payload may send an Authorization header.
+		h := k.connectHeader(t, app.URL, "/", map[string]string{"Authorization": "Bearer " + app.token(t, "hank")})
+		h.Ack("message", map[string]any{"text": "by header"})
+		expectArgs(t, h.Expect("message-broadcast"), `{"text":"by header","userId":"hank"}`)
+		if msg, _ := k.refused(t, app.URL, "/chat", nil); msg != "Authentication required" {
+			t.Errorf("without payload or header: %q", msg)
+		}
+
 		// A development token works.
 		p := k.connect(t, app.URL, "/", map[string]string{"token": devToken(t, app.URL, "dave")})
 		p.Ack("message", map[string]any{"text": "hello"})
@@ -257,6 +265,11 @@ func signWith(tb testing.TB, cfg auth.Config, user string) string {
 		tb.Fatal(err)
 	}
 	return tok
+}
+
+// authConfigAt is the test verifier's configuration with a clock hours away.
+func authConfigAt(hours int) auth.Config {
+	return auth.Config{Secret: []byte(testSecret), Now: func() time.Time { return time.Now().Add(time.Duration(hours) * time.Hour) }}
 }
 
 // mintToken signs claims with the test secret, as another issuer would.

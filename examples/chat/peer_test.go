@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,6 +45,8 @@ type clientKind struct {
 	// refused opens a socket that the server must refuse, and returns the connect_error's
 	// message and data.
 	refused func(t *testing.T, url, nsp string, auth any) (string, json.RawMessage)
+	// connectHeader is connect with extra HTTP headers on the handshake and no auth.
+	connectHeader func(t *testing.T, url, nsp string, header map[string]string) peer
 }
 
 var syncSeq atomic.Int64
@@ -69,6 +72,14 @@ func goClient(name string, transports []string) clientKind {
 				t.Fatalf("connecting to %s: %v, want a refusal", nsp, err)
 			}
 			return ce.Message, ce.Data
+		},
+		connectHeader: func(t *testing.T, url, nsp string, header map[string]string) peer {
+			t.Helper()
+			h := http.Header{}
+			for k, v := range header {
+				h.Set(k, v)
+			}
+			return dialGo(t, url, nsp, client.Options{Header: h, Transports: transports})
 		},
 	}
 }
@@ -183,6 +194,13 @@ func nodeClient(t *testing.T, name string, transports []string) clientKind {
 			s := d.Connect(t, url, interoptest.Options{Namespace: nsp, Auth: auth, Transports: transports, NoReconnection: true})
 			ce := s.WaitConnectError(waitTimeout)
 			return ce.Message, ce.Data
+		},
+		connectHeader: func(t *testing.T, url, nsp string, header map[string]string) peer {
+			t.Helper()
+			s := d.Connect(t, url, interoptest.Options{Namespace: nsp, Transports: transports,
+				Extra: map[string]any{"extraHeaders": header}})
+			info := s.WaitConnect(waitTimeout)
+			return &nodePeer{t: t, d: d, s: s, id: info.ID}
 		},
 	}
 }
