@@ -317,3 +317,52 @@ func TestHTTPMiddleware(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkVerify(b *testing.B) {
+	j := newTestJWT(b, Config{})
+	tok, err := j.Sign("alice", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := j.Verify(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGuardEvent is the per-event cost of the guard on an authenticated socket.
+func BenchmarkGuardEvent(b *testing.B) {
+	j := newTestJWT(b, Config{Now: time.Now})
+	srv, err := gateway.NewServer(gateway.Config{},
+		gateway.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		gateway.WithNamed("jwt", j.Guard()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Register(&whoamiGateway{}); err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	b.Cleanup(func() { _ = srv.Close(); hs.Close() })
+	tok, err := j.Sign("alice", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := dial(b, hs, nil)
+	c.send(`40/secure,` + authPayload(tok))
+	c.expectPrefix(`40/secure,{"sid"`)
+	socks := srv.MustOf("/secure").Sockets()
+	if len(socks) != 1 {
+		b.Fatalf("%d sockets", len(socks))
+	}
+	guard := j.Guard()
+	ec := &gateway.ExecutionContext{Socket: socks[0], Event: "whoami"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := guard(ec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -99,3 +99,19 @@ func FuzzStripHTML(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkStripHTML(b *testing.B) {
+	var san Sanitizer
+	for _, bc := range []struct{ name, in string }{
+		{"plain", strings.Repeat("just some words ", 60)},
+		{"markup", strings.Repeat(`<p class="x">some <b>bold</b> words</p>`, 25)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = san.StripHTML(bc.in)
+			}
+		})
+	}
+}
