@@ -36,11 +36,18 @@ type Settings struct {
 	// ClientURL is the origin allowed to call from a browser, with credentials
 	// (CLIENT_URL; default none: same origin only).
 	ClientURL string
+	// ClientBundle is the file of the socket.io-client browser bundle the page at / loads
+	// (CHAT_CLIENT_JS; default DefaultClientBundle). Empty: the page is served without it.
+	ClientBundle string
 }
 
 // SettingsFromEnv reads the settings with getenv (os.Getenv in main).
 func SettingsFromEnv(getenv func(string) string) (Settings, error) {
-	s := Settings{Addr: ":3000", Dev: true, ClientURL: strings.TrimRight(getenv("CLIENT_URL"), "/")}
+	s := Settings{Addr: ":3000", Dev: true, ClientURL: strings.TrimRight(getenv("CLIENT_URL"), "/"),
+		ClientBundle: DefaultClientBundle}
+	if b := getenv("CHAT_CLIENT_JS"); b != "" {
+		s.ClientBundle = b
+	}
 	var errs []error
 	if p := getenv("PORT"); p != "" {
 		n, err := strconv.Atoi(p)

@@ -15,6 +15,7 @@
 //	CHAT_DEV    1 (default) enables GET /dev/token; 0 turns it off and requires JWT_SECRET
 //	CLIENT_URL  the browser origin allowed to connect and call the HTTP routes, with
 //	            credentials (default: same origin only)
+//	CHAT_CLIENT_JS  the socket.io-client browser bundle served to the web page
 //
 // # Contract
 //
@@ -57,9 +58,10 @@
 //
 // # Web page
 //
-// The application serves no page: a browser client needs the socket.io-client bundle,
-// which comes from npm (in this repository, `npm ci` in interop/ installs it). Serve
-// interop/node_modules/socket.io-client/dist/socket.io.min.js from your own page, set
-// CLIENT_URL to that page's origin, and connect with
-// io("http://localhost:3000", {auth: {token}}).
+// GET / serves a small page (web/index.html): pick a name, and it fetches a development
+// token, connects, and shows messages, rooms and typing notices. It loads the
+// socket.io-client browser bundle from /socket.io.min.js, which the server reads from
+// CHAT_CLIENT_JS (default interop/node_modules/socket.io-client/dist/socket.io.min.js,
+// there after `npm ci` in interop/; the repository does not ship it). Without the bundle
+// the page says so. The page needs development mode for its tokens.
 package main

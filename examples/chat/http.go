@@ -15,8 +15,8 @@ import (
 const maxNotifyBody = 1 << 20
 
 // RegisterRoutes adds the HTTP routes next to the gateway: POST /notify (bearer token
-// required) and, in development mode, GET /dev/token. Both answer CORS requests from
-// Settings.ClientURL.
+// required), in development mode GET /dev/token, both answering CORS requests from
+// Settings.ClientURL, and the web page at /.
 func RegisterRoutes(mux *di.Mux, s Settings, j *auth.JWT, n *Notifier, log *slog.Logger) {
 	cors := corsFor(s.ClientURL)
 	notify := &notifyHandler{notifier: n, log: log}
@@ -27,6 +27,7 @@ func RegisterRoutes(mux *di.Mux, s Settings, j *auth.JWT, n *Notifier, log *slog
 		mux.Handle("GET /dev/token", cors(tokens))
 		mux.Handle("OPTIONS /dev/token", cors(http.HandlerFunc(noContent)))
 	}
+	registerWeb(mux.ServeMux, s.ClientBundle)
 }
 
 // NotifyRequest is the body of POST /notify.

@@ -17,10 +17,10 @@ func TestSettingsFromEnv(t *testing.T) {
 		want Settings
 		err  string
 	}{
-		{name: "defaults", want: Settings{Addr: ":3000", Secret: []byte(DevSecret), DevSecret: true, Dev: true}},
-		{name: "everything set", env: map[string]string{"PORT": "8080", "JWT_SECRET": "s3", "CHAT_DEV": "0", "CLIENT_URL": "https://chat.test/"},
-			want: Settings{Addr: ":8080", Secret: []byte("s3"), ClientURL: "https://chat.test"}},
-		{name: "dev with a secret", env: map[string]string{"JWT_SECRET": "s3"}, want: Settings{Addr: ":3000", Secret: []byte("s3"), Dev: true}},
+		{name: "defaults", want: Settings{Addr: ":3000", Secret: []byte(DevSecret), DevSecret: true, Dev: true, ClientBundle: DefaultClientBundle}},
+		{name: "everything set", env: map[string]string{"PORT": "8080", "JWT_SECRET": "s3", "CHAT_DEV": "0", "CLIENT_URL": "https://chat.test/", "CHAT_CLIENT_JS": "/srv/io.js"},
+			want: Settings{Addr: ":8080", Secret: []byte("s3"), ClientURL: "https://chat.test", ClientBundle: "/srv/io.js"}},
+		{name: "dev with a secret", env: map[string]string{"JWT_SECRET": "s3"}, want: Settings{Addr: ":3000", Secret: []byte("s3"), Dev: true, ClientBundle: DefaultClientBundle}},
 		{name: "production without a secret", env: map[string]string{"CHAT_DEV": "false"}, err: "JWT_SECRET must be set"},
 		{name: "bad port", env: map[string]string{"PORT": "http"}, err: `PORT="http"`},
 		{name: "port out of range", env: map[string]string{"PORT": "70000"}, err: `PORT="70000"`},
@@ -39,7 +39,7 @@ func TestSettingsFromEnv(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Addr != tt.want.Addr || string(got.Secret) != string(tt.want.Secret) || got.DevSecret != tt.want.DevSecret ||
-				got.Dev != tt.want.Dev || got.ClientURL != tt.want.ClientURL {
+				got.Dev != tt.want.Dev || got.ClientURL != tt.want.ClientURL || got.ClientBundle != tt.want.ClientBundle {
 				t.Fatalf("got %+v\nwant %+v", got, tt.want)
 			}
 		})
