@@ -27,6 +27,11 @@
 //	j, err := auth.NewJWT(auth.Config{Secret: secret})
 //	srv, err := gateway.NewServer(cfg, gateway.WithNamed("jwt", j.Guard()))
 //
+// or, in an fx application:
+//
+//	fx.Provide(func() (*auth.JWT, error) { return auth.NewJWT(auth.Config{Secret: secret}) }),
+//	di.Named("jwt", func(j *auth.JWT) gateway.Guard { return j.Guard() }),
+//
 //	type ChatGateway struct {
 //		decorators.Gateway `namespace:"/chat" use:"jwt"`
 //		...
