@@ -52,17 +52,18 @@ type engine struct {
 	dec     socketio.Decoder
 
 	// m.mu
-	state     engineState
-	transport string
-	ws        *websocket.Conn // the websocket, when transport is websocket
-	probeWS   *websocket.Conn // a websocket being probed for the upgrade
-	queue     []outPacket
-	spare     []outPacket // the writer's previous batch, reused as the next queue
-	writing   bool        // writeLoop is running
-	polling   bool        // a polling GET is in flight
-	paused    bool        // upgrading: polling must stop, nothing is written
-	pingTimer *time.Timer
-	cond      sync.Cond // on m.mu: writing or polling became false, or the engine closed
+	state      engineState
+	transport  string
+	ws         *websocket.Conn // the websocket, when transport is websocket
+	probeWS    *websocket.Conn // a websocket being probed for the upgrade
+	queue      []outPacket
+	spare      []outPacket // the writer's previous batch, reused as the next queue
+	writing    bool        // writeLoop is running
+	polling    bool        // a polling GET is in flight
+	pollLoopOn bool        // pollLoop is running
+	paused     bool        // upgrading: polling must stop, nothing is written
+	pingTimer  *time.Timer
+	cond       sync.Cond // on m.mu: writing or polling became false, or the engine closed
 }
 
 func newEngine(m *Manager, reconnect bool) *engine {
@@ -130,9 +131,12 @@ func (e *engine) run() {
 	}
 	if ws != nil {
 		e.readWebSocket(ws)
-	} else {
-		e.pollLoop()
+		return
 	}
+	m.mu.Lock()
+	e.pollLoopOn = true
+	m.mu.Unlock()
+	e.pollLoop()
 }
 
 // failLocked ends an engine whose handshake did not complete.
@@ -183,6 +187,11 @@ func (e *engine) closeLocked(reason string, err error) {
 	clear(e.queue)
 	e.queue = e.queue[:0]
 	e.cond.Broadcast()
+	if e.transport == TransportPolling && e.m.ownHTTP != nil {
+		// Kept-alive connections may have died with this one (a network failure, a
+		// server restart); the next connection starts afresh rather than fail on them.
+		e.m.ownHTTP.CloseIdleConnections()
+	}
 	if e.m.eng == e {
 		e.m.closedLocked(reason, err)
 	}

@@ -48,6 +48,13 @@ func (e *engine) request(ctx context.Context, method string, body []byte) ([]byt
 	if err != nil {
 		return nil, err
 	}
+	if method == http.MethodGet && e.pollURL != "" {
+		// net/http silently retries a GET whose reused connection broke, and within a
+		// session the retry would lose what the server sent on the broken one. A GET with
+		// a body and no GetBody is not retried; the empty body is not sent. (Retrying the
+		// handshake is harmless, and saves it from a kept-alive connection that died.)
+		req.Body, req.GetBody = emptyBody{}, nil
+	}
 	for k, vs := range e.m.opts.Header {
 		req.Header[k] = vs
 	}
@@ -105,15 +112,24 @@ func (e *engine) openPolling(ctx context.Context) ([]engineio.Packet, error) {
 	return rest, nil
 }
 
+// emptyBody is an empty request body that net/http cannot replay.
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }
+
 // errStop stops decoding a payload once a packet ended the connection.
 var errStop = errors.New("stop")
 
-// pollLoop issues GETs until the connection closes or moves to websocket.
+// pollLoop issues GETs until the connection closes or moves to websocket. The caller
+// has set pollLoopOn; pollLoop clears it when it returns.
 func (e *engine) pollLoop() {
 	m := e.m
 	for {
 		m.mu.Lock()
 		if e.state == engClosed || e.paused || e.transport != TransportPolling {
+			e.pollLoopOn = false
+			e.cond.Broadcast()
 			m.mu.Unlock()
 			return
 		}
@@ -130,15 +146,16 @@ func (e *engine) pollLoop() {
 			})
 			if err != nil && !errors.Is(err, errStop) {
 				e.close(ReasonParseError, err)
-				err = errStop
 			}
 		} else {
 			e.close(ReasonTransportError, err)
-			err = errStop
 		}
 
 		m.mu.Lock()
 		e.polling = false
+		if err != nil {
+			e.pollLoopOn = false
+		}
 		e.cond.Broadcast()
 		m.mu.Unlock()
 		if err != nil {

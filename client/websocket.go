@@ -103,7 +103,15 @@ func (e *engine) readWebSocket(ws *websocket.Conn) {
 	for {
 		typ, data, err := ws.ReadMessage()
 		if err != nil {
-			e.close(readReason(err), err)
+			e.m.mu.Lock()
+			if e.ws == ws {
+				e.closeLocked(readReason(err), err)
+			} else if e.probeWS == ws {
+				// The probe died before the switch: the upgrade is off, polling goes on.
+				e.probeWS = nil
+				e.cond.Broadcast()
+			}
+			e.m.mu.Unlock()
 			return
 		}
 		var p engineio.Packet
@@ -182,17 +190,50 @@ func (e *engine) probe() {
 	}
 
 	m.mu.Lock()
-	e.paused = true
-	for e.state == engOpen && (e.writing || e.polling) {
-		e.cond.Wait()
-	}
-	e.probeWS = nil
-	if e.state != engOpen {
-		e.paused = false
+	if e.state != engOpen || e.probeWS != ws {
 		m.mu.Unlock()
 		_ = ws.Close()
 		return
 	}
+	e.paused = true
+	m.wg.Add(1)
+	go e.finishUpgrade(ws)
+	m.mu.Unlock()
+	// Reading starts now, so that a probe the server drops while polling pauses is
+	// noticed at once (see readWebSocket).
+	e.readWebSocket(ws)
+}
+
+// finishUpgrade waits until polling has paused (its GET and POST in flight are done),
+// then moves the connection to ws, "5" first. The upgrade is abandoned, and polling
+// resumes, when the probe closes meanwhile or polling does not pause within the connect
+// timeout (the server stopped answering the GET with a noop).
+func (e *engine) finishUpgrade(ws *websocket.Conn) {
+	m := e.m
+	defer m.wg.Done()
+	m.mu.Lock()
+	expired := false
+	bound := time.AfterFunc(m.opts.ConnectTimeout, func() {
+		m.mu.Lock()
+		expired = true
+		e.cond.Broadcast()
+		m.mu.Unlock()
+	})
+	for e.state == engOpen && e.probeWS == ws && (e.writing || e.polling) && !expired {
+		e.cond.Wait()
+	}
+	bound.Stop()
+	if e.state != engOpen || e.probeWS != ws || expired {
+		if e.probeWS == ws {
+			e.probeWS = nil
+		}
+		e.resumePollingLocked()
+		m.mu.Unlock()
+		m.logger.Debug("client: websocket upgrade abandoned")
+		_ = ws.Close()
+		return
+	}
+	e.probeWS = nil
 	e.transport = TransportWebSocket
 	e.ws = ws
 	e.paused = false
@@ -206,7 +247,26 @@ func (e *engine) probe() {
 	if current {
 		m.emit(ManagerEvent{Name: EventUpgrade, Transport: TransportWebSocket})
 	}
-	e.readWebSocket(ws)
+}
+
+// resumePollingLocked undoes a pause: the writer and the polling loop carry on.
+func (e *engine) resumePollingLocked() {
+	if !e.paused {
+		return
+	}
+	e.paused = false
+	if e.state != engOpen && e.state != engClosing {
+		return
+	}
+	e.kickLocked()
+	if !e.pollLoopOn {
+		e.pollLoopOn = true
+		e.m.wg.Add(1)
+		go func() {
+			defer e.m.wg.Done()
+			e.pollLoop()
+		}()
+	}
 }
 
 // checkProbe sends 2probe and expects 3probe.
