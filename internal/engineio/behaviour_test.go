@@ -864,3 +864,21 @@ func TestTransportMismatchPostDuringUpgradeAllowed(t *testing.T) {
 	}
 	writeWS(t, ws, websocket.TextMessage, "5")
 }
+
+func TestUpgradeB64(t *testing.T) {
+	e := newEnv(t, Config{PingInterval: time.Hour, PingTimeout: time.Hour}, newRecorder(true))
+	op := e.handshake()
+	ws, _, err := e.dial("EIO=4&transport=websocket&b64=1&sid=" + op.SID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeWS(t, ws, websocket.TextMessage, "2probe")
+	if got := readWSText(t, ws); got != "3probe" {
+		t.Fatalf("probe answer %q", got)
+	}
+	writeWS(t, ws, websocket.TextMessage, "5")
+	writeWS(t, ws, websocket.BinaryMessage, "\x01\x02")
+	if got := readWSText(t, ws); got != "bAQI=" {
+		t.Errorf("binary echo to a b64 client after upgrade: %q", got)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -29,7 +28,7 @@ func (c *Conn) pollGet(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h["Content-Type"] = hdrTextPlain
 		h["Cache-Control"] = hdrNoStore
-		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		// net/http sets Content-Length itself for small bodies written in one go.
 		_, _ = w.Write(body)
 	} else if status != 0 {
 		writeError(w, status, code)
@@ -94,8 +93,12 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 		c.mu.Lock()
 		c.getParked = false
 		if r.Context().Err() != nil {
-			c.shutLocked(ReasonTransportClose, ErrPollAborted, closeNow, false)
-			c.finalizeLocked()
+			if c.transport == TransportPolling {
+				c.shutLocked(ReasonTransportClose, ErrPollAborted, closeNow, false)
+			}
+			if c.closed {
+				c.finalizeLocked()
+			}
 			return body, 0, 0
 		}
 	}
@@ -151,7 +154,7 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h["Content-Type"] = hdrHTML
-	h["Content-Length"] = []string{"2"}
+	h["Content-Length"] = hdrLen2
 	_, _ = w.Write(bodyOK)
 }
 

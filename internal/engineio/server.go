@@ -325,6 +325,7 @@ var (
 	hdrHTML      = []string{"text/html"}
 	hdrTrue      = []string{"true"}
 	hdrMethods   = []string{"GET,POST,OPTIONS"}
+	hdrLen2      = []string{"2"}
 	bodyOK       = []byte("ok")
 )
 

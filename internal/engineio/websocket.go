@@ -61,12 +61,13 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
 		return // the upgrader has answered
 	}
 	ws.SetReadLimit(s.cfg.MaxPayload)
+	b64 := queryValue(r.URL.RawQuery, "b64") == "1"
 	c.mu.Lock()
 	ok := s.upgrades && !c.closed && c.transport == TransportPolling && c.probe == nil
 	if ok {
 		c.probe = ws
 		s.wg.Add(1)
-		go c.probeLoop(ws)
+		go c.probeLoop(ws, b64)
 	}
 	c.mu.Unlock()
 	if !ok {
@@ -85,7 +86,7 @@ func rejectWebSocket(ws *websocket.Conn, code int) {
 // switches the session to this socket, which this goroutine then goes on
 // reading. Anything else, an error, or UpgradeTimeout without "5" aborts the
 // upgrade; the session stays on polling.
-func (c *Conn) probeLoop(ws *websocket.Conn) {
+func (c *Conn) probeLoop(ws *websocket.Conn, b64 bool) {
 	defer c.srv.wg.Done()
 	_ = ws.SetReadDeadline(time.Now().Add(c.srv.cfg.UpgradeTimeout))
 	for {
@@ -112,7 +113,7 @@ func (c *Conn) probeLoop(ws *websocket.Conn) {
 				continue
 			}
 		case typ == websocket.TextMessage && bytes.Equal(data, upgradeOK):
-			if c.completeUpgrade(ws) {
+			if c.completeUpgrade(ws, b64) {
 				_ = ws.SetReadDeadline(time.Time{})
 				c.readFrames(ws)
 				return
@@ -125,7 +126,8 @@ func (c *Conn) probeLoop(ws *websocket.Conn) {
 }
 
 // completeUpgrade switches the session to ws and flushes the queue over it.
-func (c *Conn) completeUpgrade(ws *websocket.Conn) bool {
+// b64 comes from the websocket request: binary encoding is per transport.
+func (c *Conn) completeUpgrade(ws *websocket.Conn, b64 bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.probe != ws {
@@ -135,6 +137,7 @@ func (c *Conn) completeUpgrade(ws *websocket.Conn) bool {
 	c.upgrading = false
 	c.transport = TransportWebSocket
 	c.ws = ws
+	c.b64 = b64 // read by the writer, which starts after this under the lock
 	if c.getParked {
 		c.wakeGetLocked() // it answers with a noop
 	}
@@ -253,7 +256,8 @@ func readAll(r io.Reader, buf []byte) ([]byte, error) {
 func (c *Conn) writeLoop(ws *websocket.Conn) {
 	defer c.srv.wg.Done()
 	var batch []*Message
-	var scratch []byte // only for b64 clients
+	var scratch []byte          // only for b64 clients
+	var closeDeadline time.Time // one bound for the whole flush after a close
 	for {
 		c.mu.Lock()
 		if batch != nil {
@@ -285,9 +289,15 @@ func (c *Conn) writeLoop(ws *websocket.Conn) {
 			return
 		}
 		batch, c.queue, c.spare = c.queue, c.spare, nil
+		closing := c.closed
 		c.mu.Unlock()
 
-		_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
+		if !closing {
+			_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
+		} else if closeDeadline.IsZero() {
+			closeDeadline = time.Now().Add(writeWait)
+			_ = ws.SetWriteDeadline(closeDeadline)
+		}
 		for _, m := range batch {
 			if err := m.writeTo(ws, c.b64, &scratch); err != nil {
 				c.mu.Lock()
