@@ -47,7 +47,10 @@ var transports = []struct {
 var behaviours = func() []behaviour {
 	var bs []behaviour
 	for _, tr := range transports {
-		bs = append(bs, behaviour{"traffic/" + tr.name, func(t *testing.T, srv server) { testTraffic(t, srv, tr.list) }})
+		bs = append(bs,
+			behaviour{"traffic/" + tr.name, func(t *testing.T, srv server) { testTraffic(t, srv, tr.list) }},
+			behaviour{"heartbeat/" + tr.name, func(t *testing.T, srv server) { testHeartbeat(t, srv, tr.list) }},
+		)
 	}
 	return append(bs,
 		behaviour{"namespaces", testNamespaces},
@@ -131,6 +134,18 @@ func testTraffic(t *testing.T, srv server, list []string) {
 	if w.Nsp != "/" || w.Auth["token"] != "abc" {
 		t.Fatalf("welcome %+v, want namespace / and the auth token", w)
 	}
+	// A burst right after the connection, during the upgrade when there is one, arrives
+	// whole and in order.
+	for i := range 20 {
+		if err := c.Emit("echo", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		if got := rawArgs(expectEcho(t, c)); !slices.Equal(got, []string{fmt.Sprint(i)}) {
+			t.Fatalf("echo %d: %v", i, got)
+		}
+	}
 	if list == nil {
 		log.waitFor(t, client.EventUpgrade, 1)
 	}
@@ -198,6 +213,35 @@ func testTraffic(t *testing.T, srv server, list []string) {
 	_ = c.Emit("ask")
 	if err := c.Expect(t, "answer").Args.Decode(0, &b); err != nil || !bytes.Equal(b, []byte{9, 8}) {
 		t.Fatalf("binary answer %v, %v", b, err)
+	}
+}
+
+// testHeartbeat checks that the client answers pings: a server pinging every 100ms with
+// a 200ms timeout keeps the connection through several cycles.
+func testHeartbeat(t *testing.T, srv server, list []string) {
+	c, log := connect(t, srv.HeartbeatURL(t), "/", client.Options{Transports: list, DisableReconnection: true})
+	pings := 0
+	m := c.Manager()
+	got := make(chan struct{}, 16)
+	m.On(client.EventPing, func(client.ManagerEvent) {
+		select {
+		case got <- struct{}{}:
+		default: // a handler must not block Close
+		}
+	})
+	for pings < 4 {
+		select {
+		case <-got:
+			pings++
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d pings, then none for 5s; manager events: %s", pings, describeAll(log.events()))
+		}
+	}
+	if !c.Connected() || log.count(client.EventClose) != 0 {
+		t.Fatalf("connection lost while pings were answered: %s", describeAll(log.events()))
+	}
+	if got := rawArgs(c.EmitWithAck(t, "echo", "alive")); !slices.Equal(got, []string{`"alive"`}) {
+		t.Fatalf("ack %v", got)
 	}
 }
 

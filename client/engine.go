@@ -232,10 +232,11 @@ var (
 	probePong     = []byte("3probe")
 )
 
-// writableLocked reports whether a packet pushed now would be written without waiting,
-// the JavaScript client's "transport writable" used to drop volatile packets.
+// writableLocked reports whether a packet pushed now would be written without waiting
+// behind others, the JavaScript client's "transport writable" that decides whether a
+// volatile packet is dropped.
 func (e *engine) writableLocked() bool {
-	return e.state == engOpen && !e.paused && !e.writing && len(e.queue) == 0
+	return e.state == engOpen && !e.paused && len(e.queue) == 0
 }
 
 // pushLocked queues packets as one unit, so that a Socket.IO packet and its attachments

@@ -35,6 +35,9 @@ type server interface {
 	// pingInterval and pingTimeout of about 100ms each and never ping once the client
 	// emitted "stop-pinging". It serves the websocket transport at least.
 	SilentURL(t *testing.T) string
+	// HeartbeatURL returns the URL of a server like this one that pings every 100ms and
+	// waits 200ms for the pong.
+	HeartbeatURL(t *testing.T) string
 }
 
 // target starts a server of one kind.
@@ -71,6 +74,12 @@ func (g *gatewayServer) Restart(t *testing.T) {
 }
 
 func (g *gatewayServer) SilentURL(t *testing.T) string { return startSilent(t) }
+
+func (g *gatewayServer) HeartbeatURL(t *testing.T) string {
+	srv := gatewaytest.NewServer(t, gateway.Config{PingInterval: 100 * time.Millisecond, PingTimeout: 200 * time.Millisecond})
+	mirror(srv)
+	return srv.URL
+}
 
 // mirror installs the handlers of interop/js/refserver.mjs on srv; see that file.
 func mirror(srv *gatewaytest.Server) {
@@ -256,6 +265,12 @@ func (n *nodeServer) Restart(t *testing.T) { n.start(t, n.port) }
 func (n *nodeServer) SilentURL(t *testing.T) string {
 	s := &nodeServer{node: n.node, dir: n.dir}
 	s.start(t, 0, "--ping-interval", "100", "--ping-timeout", "100")
+	return s.URL()
+}
+
+func (n *nodeServer) HeartbeatURL(t *testing.T) string {
+	s := &nodeServer{node: n.node, dir: n.dir}
+	s.start(t, 0, "--ping-interval", "100", "--ping-timeout", "200")
 	return s.URL()
 }
 

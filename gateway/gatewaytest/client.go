@@ -34,8 +34,8 @@ type Client struct {
 
 // Dial connects a client to the namespace in the path of rawURL ("/" when empty) with
 // opts, waiting for the connection; the Manager is closed by tb.Cleanup. Every event is
-// recorded from the start, including what the server emits on connection. A failed
-// connection fails tb.
+// recorded from the start, including what the server emits on connection (the first
+// "connect" is consumed by Dial). A failed connection fails tb.
 func Dial(tb testing.TB, rawURL string, opts client.Options) *Client {
 	tb.Helper()
 	c, err := dial(tb, rawURL, opts)
@@ -81,6 +81,7 @@ func dial(tb testing.TB, rawURL string, opts client.Options) (*Client, error) {
 	if err := s.Connect(ctx); err != nil {
 		return nil, err
 	}
+	c.take(client.EventConnect) // Dial has waited for it; what follows is what matters
 	return c, nil
 }
 
