@@ -130,7 +130,17 @@ func (e *engine) run() {
 		}
 	}
 	if ws != nil {
-		e.readWebSocket(ws)
+		// A fresh goroutine reads: the handshake grew this one's stack, and an idle
+		// connection would keep that stack for as long as it lives.
+		m.mu.Lock()
+		if e.state == engOpen || e.state == engClosing {
+			m.wg.Add(1)
+			go func() {
+				defer m.wg.Done()
+				e.readWebSocket(ws)
+			}()
+		}
+		m.mu.Unlock()
 		return
 	}
 	m.mu.Lock()

@@ -63,6 +63,9 @@ func parseConnect(data []byte) (r connectReply, ok bool) {
 	if len(data) == 0 {
 		return r, false
 	}
+	if r, ok := parseFlatStrings(data); ok {
+		return r, r.SID != ""
+	}
 	var raw struct {
 		SID any `json:"sid"`
 		PID any `json:"pid"`
@@ -73,6 +76,63 @@ func parseConnect(data []byte) (r connectReply, ok bool) {
 	r.SID, _ = raw.SID.(string)
 	r.PID, _ = raw.PID.(string)
 	return r, r.SID != ""
+}
+
+// parseFlatStrings reads the usual CONNECT reply, an object of plain string members such
+// as {"sid":"...","pid":"..."}, without encoding/json: it runs on the connection's reader,
+// and encoding/json would grow that goroutine's stack for as long as the connection
+// lives. ok is false for anything else (escapes, other types, spaces), which the caller
+// then decodes with encoding/json.
+func parseFlatStrings(data []byte) (r connectReply, ok bool) {
+	i := 0
+	str := func() (string, bool) {
+		if i >= len(data) || data[i] != '"' {
+			return "", false
+		}
+		start := i + 1
+		for j := start; j < len(data); j++ {
+			switch c := data[j]; {
+			case c == '"':
+				i = j + 1
+				return string(data[start:j]), true
+			case c == '\\' || c < 0x20:
+				return "", false
+			}
+		}
+		return "", false
+	}
+	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
+		return r, false
+	}
+	i = 1
+	if data[i] == '}' {
+		return r, i+1 == len(data)
+	}
+	for {
+		key, ok := str()
+		if !ok || i >= len(data) || data[i] != ':' {
+			return r, false
+		}
+		i++
+		val, ok := str()
+		if !ok || i >= len(data) {
+			return r, false
+		}
+		switch key {
+		case "sid":
+			r.SID = val
+		case "pid":
+			r.PID = val
+		}
+		switch data[i] {
+		case ',':
+			i++
+		case '}':
+			return r, i+1 == len(data)
+		default:
+			return r, false
+		}
+	}
 }
 
 // parseConnectError decodes the data of a CONNECT_ERROR packet: {"message":...,"data":...}

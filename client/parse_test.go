@@ -64,6 +64,11 @@ func TestParseConnect(t *testing.T) {
 		{`{"sid":"a1"}`, connectReply{SID: "a1"}, true},
 		{`{"sid":"a1","pid":"p"}`, connectReply{SID: "a1", PID: "p"}, true},
 		{`{"sid":"a1","pid":7}`, connectReply{SID: "a1"}, true},
+		{`{"pid":"p","sid":"a\u00e91"}`, connectReply{SID: "aé1", PID: "p"}, true},
+		{`{"sid":"a","sid":"b"}`, connectReply{SID: "b"}, true},
+		{`{ "sid" : "a1" }`, connectReply{SID: "a1"}, true},
+		{`{"sid":"a1"}x`, connectReply{}, false},
+		{`{"sid":"a1",}`, connectReply{}, false},
 		{`{"sid":""}`, connectReply{}, false},
 		{`{"sid":5}`, connectReply{}, false},
 		{`{}`, connectReply{}, false},
@@ -152,6 +157,7 @@ func FuzzParseServerData(f *testing.F) {
 		`{"sid":"a1","pid":"p"}`,
 		`{"message":"not authorized","data":{"reason":"token"}}`,
 		`"v2"`, `{}`, `[]`, `null`, `{"sid":1e400}`, `{"pingInterval":-1}`, "\x00",
+		`{"sid":"a","pid":"b","x":"c"}`, `{"sid":"a\"b"}`, `{"a":"b","sid":"c"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -165,6 +171,18 @@ func FuzzParseServerData(f *testing.F) {
 		}
 		if r, ok := parseConnect(data); ok && r.SID == "" {
 			t.Fatal("accepted a CONNECT reply without sid")
+		}
+		// The fast path agrees with encoding/json whenever it answers.
+		if r, ok := parseFlatStrings(data); ok {
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatalf("fast path accepted invalid JSON %q: %v", data, err)
+			}
+			sid, _ := m["sid"].(string)
+			pid, _ := m["pid"].(string)
+			if r.SID != sid || r.PID != pid {
+				t.Fatalf("fast path read %+v from %q, encoding/json sid %q pid %q", r, data, sid, pid)
+			}
 		}
 		if ce := parseConnectError(data); ce == nil {
 			t.Fatal("nil ConnectError")
