@@ -127,7 +127,7 @@ func (e *engine) pollLoop() {
 	m := e.m
 	for {
 		m.mu.Lock()
-		if e.state == engClosed || e.paused || e.transport != TransportPolling {
+		if e.state == engClosed || e.state == engClosing || e.paused || e.transport != TransportPolling {
 			e.pollLoopOn = false
 			e.cond.Broadcast()
 			m.mu.Unlock()

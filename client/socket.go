@@ -227,7 +227,7 @@ func (s *Socket) disconnectLocked(waitErr error) {
 // so they must not be modified afterwards. While s is not connected, the packet waits in
 // the send buffer for the (re)connection (see Options.DisableSendBuffer).
 func (s *Socket) Emit(event string, args ...any) error {
-	return s.emit(event, args, false, nil)
+	return s.send(event, args, socketio.NoID, false, nil)
 }
 
 // Volatile returns a handle whose Emit drops the packet instead of buffering it when the
@@ -240,7 +240,7 @@ type Volatile struct{ s *Socket }
 // Emit is Socket.Emit for a packet that is dropped, without an error, unless the
 // connection can write it at once.
 func (v Volatile) Emit(event string, args ...any) error {
-	return v.s.emit(event, args, true, nil)
+	return v.s.send(event, args, socketio.NoID, true, nil)
 }
 
 // EmitWithAck sends event with args and waits for the server's acknowledgement, whose
@@ -250,7 +250,7 @@ func (v Volatile) Emit(event string, args ...any) error {
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	a := &pendingAck{ch: make(chan ackResult, 1)}
 	id := s.ids.Add(1) - 1
-	if err := s.emitID(event, args, id, a); err != nil {
+	if err := s.send(event, args, id, false, a); err != nil {
 		return Args{}, err
 	}
 	select {
@@ -265,18 +265,8 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	}
 }
 
-func (s *Socket) emit(event string, args []any, volatile bool, ack *pendingAck) error {
-	if socketio.IsReserved(event) {
-		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
-	}
-	it, err := s.encode(event, args, socketio.NoID)
-	if err != nil {
-		return err
-	}
-	return s.route(it, volatile, ack)
-}
-
-func (s *Socket) emitID(event string, args []any, id int64, ack *pendingAck) error {
+// send encodes event and routes it; id is the acknowledgement id or socketio.NoID.
+func (s *Socket) send(event string, args []any, id int64, volatile bool, ack *pendingAck) error {
 	if socketio.IsReserved(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
@@ -284,7 +274,7 @@ func (s *Socket) emitID(event string, args []any, id int64, ack *pendingAck) err
 	if err != nil {
 		return err
 	}
-	return s.route(it, false, ack)
+	return s.route(it, volatile, ack)
 }
 
 // encode builds the packet once, in a pooled buffer that already holds the Engine.IO
