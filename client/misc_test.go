@@ -120,3 +120,32 @@ func TestSlowHandlersKeepOrder(t *testing.T) {
 		}
 	}
 }
+
+// Connection state recovery (Node only: sockgate does not offer it): after a lost
+// connection the client sends its session id and last offset, gets the same socket id
+// back, and receives what was emitted while it was away.
+func TestRecoveryWithNode(t *testing.T) {
+	node, dir := nodeSetup(t)
+	n := &nodeServer{node: node, dir: dir}
+	n.start(t, 0, "--recovery")
+	c, _ := connect(t, n.URL(), "/", fastReconnect(client.Options{Transports: []string{client.TransportWebSocket}}))
+	if w := c.Expect(t, "welcome"); w.Args.Len() != 2 {
+		t.Fatalf("welcome %s: want the offset Node adds with recovery on", w.Args)
+	}
+	id := c.ID()
+	if c.Recovered() {
+		t.Fatal("a first connection reports a recovery")
+	}
+	_ = c.Emit("drop-and-broadcast")
+	if r := c.ExpectDisconnect(t); !isTransportLoss(r) {
+		t.Fatalf("disconnect %q", r)
+	}
+	c.Expect(t, client.EventConnect)
+	if !c.Recovered() || c.ID() != id {
+		t.Fatalf("recovered %v, id %q then %q", c.Recovered(), id, c.ID())
+	}
+	var s string
+	if err := c.Expect(t, "missed").Args.Decode(0, &s); err != nil || s != "while away" {
+		t.Fatalf("missed %q, %v", s, err)
+	}
+}

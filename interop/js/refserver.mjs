@@ -3,7 +3,7 @@
 // against both.
 //
 // Usage: node js/refserver.mjs [--port N] [--ping-interval MS] [--ping-timeout MS]
-//        [--transports polling,websocket]
+//        [--transports polling,websocket] [--recovery]
 // Each flag may also come from the environment: REFSERVER_PORT, REFSERVER_PING_INTERVAL,
 // REFSERVER_PING_TIMEOUT, REFSERVER_TRANSPORTS. Port 0 (the default) picks a free port.
 // Prints "listening <port>" on stdout once it accepts connections.
@@ -20,7 +20,10 @@
 //   - "disconnect-me": socket.disconnect() (the client sees "io server disconnect");
 //   - "drop-me": the Engine.IO connection is closed without a DISCONNECT packet (the
 //     client sees "transport close" and reconnects);
-//   - "stop-pinging": the server stops pinging this connection (the client must detect it).
+//   - "stop-pinging": the server stops pinging this connection (the client must detect it);
+//   - "drop-and-broadcast": as "drop-me", then emit "missed" to the whole namespace while
+//     the client is away (with --recovery, which turns connection state recovery on, the
+//     client gets it on its recovered session).
 // Other namespaces are refused by socket.io ("Invalid namespace").
 import { createServer } from "node:http";
 import { Server } from "socket.io";
@@ -35,6 +38,7 @@ const port = Number(option("port", "REFSERVER_PORT", "0"));
 const pingInterval = Number(option("ping-interval", "REFSERVER_PING_INTERVAL", "25000"));
 const pingTimeout = Number(option("ping-timeout", "REFSERVER_PING_TIMEOUT", "20000"));
 const transports = option("transports", "REFSERVER_TRANSPORTS", "polling,websocket").split(",");
+const recovery = process.argv.includes("--recovery") || process.env.REFSERVER_RECOVERY === "1";
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
@@ -42,6 +46,7 @@ const io = new Server(httpServer, {
   pingTimeout,
   transports,
   cors: { origin: "*" },
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 60000 } } : {}),
 });
 
 function setup(nsp) {
@@ -76,6 +81,11 @@ function setup(nsp) {
     socket.on("disconnect-me", () => socket.disconnect());
 
     socket.on("drop-me", () => socket.conn.close());
+
+    socket.on("drop-and-broadcast", () => {
+      socket.conn.close();
+      setTimeout(() => nsp.emit("missed", "while away"), 0);
+    });
 
     socket.on("stop-pinging", () => {
       // engine.io keeps its heartbeat in these two timers; with both gone and null, no
