@@ -882,3 +882,23 @@ func TestUpgradeB64(t *testing.T) {
 		t.Errorf("binary echo to a b64 client after upgrade: %q", got)
 	}
 }
+
+// A GET that arrives during the upgrade and is overtaken by the client's
+// "5" (the client sent it after "5") is a polling request after the upgrade.
+func TestUpgradeGetOvertakenByUpgrade(t *testing.T) {
+	e := newEnv(t, Config{PingInterval: time.Hour, PingTimeout: time.Hour}, newRecorder(true))
+	e.srv.upgradeGrace = testTimeout
+	parked := e.parkSignal()
+	op := e.handshake()
+	ws := e.probe(op.SID)
+	res := e.asyncGet(context.Background(), op.SID)
+	waitParked(t, parked)
+	writeWS(t, ws, websocket.TextMessage, "5")
+	if r := waitGet(t, res); r.status != http.StatusBadRequest {
+		t.Errorf("GET overtaken by the upgrade: %d %q, want 400", r.status, r.body)
+	}
+	writeWS(t, ws, websocket.TextMessage, "4hello")
+	if got := readWSText(t, ws); got != "4hello" {
+		t.Errorf("echo %q", got)
+	}
+}

@@ -264,7 +264,12 @@ func parseOpen(tb testing.TB, body string) OpenPacket {
 // parkSignal makes the server report every parked GET on the returned channel.
 func (e *env) parkSignal() <-chan *Conn {
 	ch := make(chan *Conn, 64)
-	e.srv.testHooks.parked = func(c *Conn) { ch <- c }
+	e.srv.testHooks.parked = func(c *Conn) {
+		select {
+		case ch <- c:
+		default:
+		}
+	}
 	return ch
 }
 

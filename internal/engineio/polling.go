@@ -63,6 +63,12 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 	c.getActive = true
 	defer func() { c.getActive = false }()
 	done := r.Context().Done()
+	// A GET that arrives during an upgrade may have been sent after the
+	// client's "5" and overtaken it: it waits a moment for the switch, and
+	// then counts as a polling request after the upgrade.
+	lateForUpgrade := c.upgrading
+	var grace <-chan time.Time
+	graceOver := false
 	for {
 		switch {
 		case c.closed:
@@ -70,13 +76,23 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 			c.finalizeLocked()
 			return body, http.StatusOK, 0
 		case c.transport != TransportPolling:
+			if lateForUpgrade {
+				return body, http.StatusBadRequest, CodeBadRequest
+			}
 			// The upgrade completed while this GET was parked.
 			return msgNoop.appendPolling(body), http.StatusOK, 0
 		case len(c.queue) > 0:
 			return c.takeQueueLocked(body, nil), http.StatusOK, 0
 		case c.upgrading:
 			// Every GET seen during an upgrade is released, not only the first.
-			return msgNoop.appendPolling(body), http.StatusOK, 0
+			if !lateForUpgrade || graceOver {
+				return msgNoop.appendPolling(body), http.StatusOK, 0
+			}
+			if grace == nil {
+				t := time.NewTimer(c.srv.upgradeGrace)
+				defer t.Stop()
+				grace = t.C
+			}
 		}
 		if c.wake == nil {
 			c.wake = make(chan struct{}, 1)
@@ -89,6 +105,8 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 		select {
 		case <-c.wake:
 		case <-done:
+		case <-grace:
+			graceOver = true
 		}
 		c.mu.Lock()
 		c.getParked = false

@@ -11,6 +11,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// defaultUpgradeGrace is short enough to release a client's GET promptly and
+// long enough for a "5" already on the wire to be read first.
+const defaultUpgradeGrace = 30 * time.Millisecond
+
 // Handler receives the events of every session of a Server.
 type Handler interface {
 	// OnOpen is called once per new session, after the open packet has been
@@ -51,6 +55,10 @@ type Server struct {
 	anyOrigin bool
 	upgrades  bool // polling sessions may upgrade to websocket
 
+	// upgradeGrace is how long a GET that arrives during an upgrade waits
+	// for the switch before it gets its noop (a variable for tests).
+	upgradeGrace time.Duration
+
 	// wg counts every session until it has left the table and every
 	// goroutine engineio started (readers, writers, OnClose calls), so
 	// that Close can wait for all of them.
@@ -78,7 +86,8 @@ func NewServer(cfg Config, h Handler) *Server {
 		upgrades: !cfg.DisableUpgrades &&
 			slices.Contains(cfg.Transports, TransportPolling) &&
 			slices.Contains(cfg.Transports, TransportWebSocket),
-		anyOrigin: slices.Contains(cfg.AllowedOrigins, "*"),
+		anyOrigin:    slices.Contains(cfg.AllowedOrigins, "*"),
+		upgradeGrace: defaultUpgradeGrace,
 	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  cfg.ReadBufferSize,
