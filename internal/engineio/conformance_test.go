@@ -354,12 +354,20 @@ func TestPingDeadlineCheckedOnRequest(t *testing.T) {
 func TestHeartbeatWebSocket(t *testing.T) {
 	e := newEnv(t, testConfig(), newRecorder(false))
 	ws, _ := e.wsSession("")
+	var pongAt time.Time
 	for i := range 3 {
 		typ, data := readWS(t, ws)
 		if typ != websocket.TextMessage || string(data) != "2" {
 			t.Fatalf("cycle %d: %d %q, want ping", i, typ, data)
 		}
+		// The interval is re-armed when the pong arrives.
+		if i > 0 {
+			if d := time.Since(pongAt); d < 250*time.Millisecond {
+				t.Errorf("cycle %d: ping %v after the pong, want the ping interval", i, d)
+			}
+		}
 		writeWS(t, ws, websocket.TextMessage, "3")
+		pongAt = time.Now()
 	}
 }
 
