@@ -163,11 +163,11 @@ func roomsFor(sizes []int) func(i int) string {
 
 // Thresholds of the broadcast ladder.
 const (
-	okP99        = 100 * time.Millisecond // a step passes below this p99 ...
-	okDelivered  = 99.9                   // ... with at least this share delivered
-	stopP99      = time.Second            // a room's ladder stops above this p99 ...
+	okP99         = 100 * time.Millisecond // a step passes below this p99 ...
+	okDelivered   = 99.9                   // ... with at least this share delivered
+	stopP99       = time.Second            // a room's ladder stops above this p99 ...
 	stopDelivered = 99.0                   // ... or below this share
-	keepGoing    = 40000                  // ... or on a failed step at or above this rate
+	keepGoing     = 40000                  // ... or on a failed step at or above this rate
 )
 
 // bcast runs the broadcast ladder for every room size on one set of receivers.
