@@ -902,3 +902,26 @@ func TestUpgradeGetOvertakenByUpgrade(t *testing.T) {
 		t.Errorf("echo %q", got)
 	}
 }
+
+func TestPollingBinaryBodyRefused(t *testing.T) {
+	h := newRecorder(false)
+	e := newEnv(t, testConfig(), h)
+	op := e.handshake()
+	hdr := http.Header{"Content-Type": {"application/octet-stream"}}
+	req, err := http.NewRequest(http.MethodPost, e.sidURL(op.SID), strings.NewReader("4x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = hdr
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("octet-stream POST: %d, want 400", resp.StatusCode)
+	}
+	if ev := h.nextClose(t); !errors.Is(ev.err, ErrProtocol) {
+		t.Errorf("OnClose %q %v", ev.reason, ev.err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -150,6 +151,13 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeUnknownSID)
 		return
 	}
+	if isOctetStream(r.Header.Get("Content-Type")) {
+		// EIO3 binary payloads; v4 bodies are always text.
+		c.shutLocked(ReasonTransportError, fmt.Errorf("%w: binary POST body", ErrProtocol), closeNow, false)
+		c.mu.Unlock()
+		writeError(w, http.StatusBadRequest, CodeBadRequest)
+		return
+	}
 	if c.postActive {
 		c.shutLocked(ReasonTransportError, fmt.Errorf("%w: overlapping polling POST", ErrProtocol), closeNow, false)
 		c.mu.Unlock()
@@ -243,4 +251,9 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrPayloadTooLarge, max)
 	}
 	return body, nil
+}
+
+func isOctetStream(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/octet-stream")
 }
