@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -101,8 +102,10 @@ func connect(t *testing.T, url, nsp string, opts client.Options) (*gatewaytest.C
 }
 
 type welcome struct {
-	Nsp  string            `json:"nsp"`
-	Auth map[string]string `json:"auth"`
+	Nsp    string            `json:"nsp"`
+	Auth   map[string]string `json:"auth"`
+	Query  string            `json:"query"`
+	Header string            `json:"header"`
 }
 
 func expectWelcome(t *testing.T, c *gatewaytest.Client) welcome {
@@ -129,10 +132,14 @@ func rawArgs(a client.Args) []string {
 }
 
 func testTraffic(t *testing.T, srv server, list []string) {
-	c, log := connect(t, srv.URL(), "/", client.Options{Transports: list, Auth: map[string]string{"token": "abc"}})
+	c, log := connect(t, srv.URL()+"?room=lobby", "/", client.Options{
+		Transports: list,
+		Auth:       map[string]string{"token": "abc"},
+		Header:     http.Header{"X-Test": {"yes"}},
+	})
 	w := expectWelcome(t, c)
-	if w.Nsp != "/" || w.Auth["token"] != "abc" {
-		t.Fatalf("welcome %+v, want namespace / and the auth token", w)
+	if w.Nsp != "/" || w.Auth["token"] != "abc" || w.Query != "lobby" || w.Header != "yes" {
+		t.Fatalf("welcome %+v, want namespace /, the auth token, the query and the header", w)
 	}
 	// A burst right after the connection, during the upgrade when there is one, arrives
 	// whole and in order.

@@ -3,7 +3,10 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -147,5 +150,69 @@ func TestRecoveryWithNode(t *testing.T) {
 	var s string
 	if err := c.Expect(t, "missed").Args.Decode(0, &s); err != nil || s != "while away" {
 		t.Fatalf("missed %q, %v", s, err)
+	}
+}
+
+// The Engine.IO handshake of each attempt is bounded by ConnectTimeout.
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		done  = make(chan struct{})
+	)
+	go func() { // accepts and never answers
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+	})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := client.Dial(ctxT(t), "http://"+ln.Addr().String(), client.Options{
+				Transports:          tr.list,
+				ConnectTimeout:      100 * time.Millisecond,
+				DisableReconnection: true,
+			})
+			if !errors.Is(err, client.ErrConnectTimeout) {
+				t.Fatalf("Dial: %v, want ErrConnectTimeout", err)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("gave up after %v", d)
+			}
+		})
+	}
+}
+
+// Path selects where the server answers.
+func TestPath(t *testing.T) {
+	srv := gatewaytest.NewServer(t, gateway.Config{Path: "/rt/"})
+	srv.OnConnection(func(s *gateway.Socket) { _ = s.Emit("hello") })
+	for _, tr := range transports {
+		c := srv.DialWith(t, "/", client.Options{Path: "/rt", Transports: tr.list})
+		c.Expect(t, "hello")
+	}
+	err := gatewaytest.DialErr(t, srv.URL, client.Options{DisableReconnection: true})
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("default path on a server at /rt/: %v", err)
 	}
 }

@@ -96,7 +96,13 @@ func mirror(srv *gatewaytest.Server) {
 			return nil
 		})
 		nsp.OnConnection(func(s *gateway.Socket) {
-			_ = s.Emit("welcome", map[string]any{"nsp": s.Namespace().Name(), "auth": s.Handshake().Auth})
+			hs := s.Handshake()
+			_ = s.Emit("welcome", map[string]any{
+				"nsp":    s.Namespace().Name(),
+				"auth":   hs.Auth,
+				"query":  hs.Query.Get("room"),
+				"header": hs.Headers.Get("X-Test"),
+			})
 			s.On("echo", func(e *gateway.Event) {
 				if e.WantsAck() {
 					_ = e.Ack(e.Args)

@@ -11,7 +11,8 @@
 // Namespaces "/" and "/chat" behave alike:
 //   - middleware: auth {token: "bad"} is refused with message "not authorized" and data
 //     {reason: "bad token"};
-//   - on connection: emit "welcome" {nsp, auth};
+//   - on connection: emit "welcome" {nsp, auth, query, header}: the auth payload, the
+//     "room" query parameter and the X-Test header of the handshake;
 //   - "echo" (...args): acknowledged with the same arguments when an ack is asked for,
 //     otherwise emitted back as "echo" with the same arguments;
 //   - "ask" (...args): emitWithAck "question" with the same arguments to the client, then
@@ -59,7 +60,12 @@ function setup(nsp) {
     next();
   });
   nsp.on("connection", (socket) => {
-    socket.emit("welcome", { nsp: socket.nsp.name, auth: socket.handshake.auth });
+    socket.emit("welcome", {
+      nsp: socket.nsp.name,
+      auth: socket.handshake.auth,
+      query: socket.handshake.query.room ?? "",
+      header: socket.handshake.headers["x-test"] ?? "",
+    });
 
     socket.on("echo", (...args) => {
       const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
