@@ -32,12 +32,22 @@ const (
 // Module builds a *gateway.Server from the gateway.Config in the graph, registers every
 // gateway provided with Gateway, serves it (and the routes added to *Mux) on Config.Addr
 // from OnStart, and drains it with Server.Shutdown on OnStop. fx's own events are logged
-// through slog.Default(); an fx.WithLogger placed after Module replaces that.
+// through slog.Default() (routine events at debug level); an fx.WithLogger placed after
+// Module replaces that.
 var Module = fx.Options(
 	fx.Provide(NewMux, NewServer, newListener),
 	fx.Invoke(Serve),
-	fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: slog.Default()} }),
+	fx.WithLogger(newEventLogger),
 )
+
+// newEventLogger logs fx's events through slog.Default(): the routine ones (provided,
+// invoked, started) at debug level, failures at error level.
+func newEventLogger() fxevent.Logger {
+	l := &fxevent.SlogLogger{Logger: slog.Default()}
+	l.UseLogLevel(slog.LevelDebug)
+	l.UseErrorLevel(slog.LevelError)
+	return l
+}
 
 // Gateway provides a gateway built by ctor, a constructor in fx's sense (its parameters
 // are injected; it may also return an error). The value must be a pointer to a gateway
