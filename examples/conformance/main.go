@@ -1,8 +1,3 @@
-// Command conformance serves the official Engine.IO v4 and Socket.IO v5
-// protocol test suites: run it, then run a suite against localhost:3000.
-//
-//	go run ./examples/conformance -protocol=engine.io
-//	go run ./examples/conformance -protocol=socket.io
 package main
 
 import (
