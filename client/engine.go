@@ -88,7 +88,9 @@ func (e *engine) run() {
 	} else {
 		rest, err = e.openPolling(ctx)
 	}
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && e.ctx.Err() == nil {
+	// A dial that ran into the deadline may return before ctx reports it.
+	if deadline, _ := ctx.Deadline(); err != nil && e.ctx.Err() == nil &&
+		(errors.Is(ctx.Err(), context.DeadlineExceeded) || !time.Now().Before(deadline)) {
 		err = fmt.Errorf("%w: %w", ErrConnectTimeout, err)
 	}
 	cancel()
