@@ -72,16 +72,17 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 	graceOver := false
 	for {
 		switch {
-		case c.closed:
-			body = c.closingBodyLocked(body)
-			c.finalizeLocked()
-			return body, http.StatusOK, 0
 		case c.transport != TransportPolling:
+			// The queue and the close belong to the websocket now.
 			if lateForUpgrade {
 				return body, http.StatusBadRequest, CodeBadRequest
 			}
 			// The upgrade completed while this GET was parked.
 			return msgNoop.appendPolling(body), http.StatusOK, 0
+		case c.closed:
+			body = c.closingBodyLocked(body)
+			c.finalizeLocked()
+			return body, http.StatusOK, 0
 		case len(c.queue) > 0:
 			return c.takeQueueLocked(body, nil), http.StatusOK, 0
 		case c.upgrading:
@@ -102,9 +103,10 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 		if h := c.srv.testHooks.parked; h != nil {
 			h(c)
 		}
+		wake := c.wake
 		c.mu.Unlock()
 		select {
-		case <-c.wake:
+		case <-wake:
 		case <-done:
 		case <-grace:
 			graceOver = true
@@ -187,8 +189,7 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 // readPost reads, decodes and delivers a POST body. It closes the session on
 // any failure and returns the HTTP status to answer (0: none).
 func (c *Conn) readPost(r *http.Request) (status, code int) {
-	max := c.srv.cfg.MaxPayload
-	body, err := readBody(r, max)
+	body, err := readBody(r, c.srv.cfg.MaxPayload)
 	if err != nil {
 		if errors.Is(err, ErrPayloadTooLarge) {
 			c.shut(ReasonTransportError, err, closeNow, false)
@@ -230,10 +231,10 @@ func (c *Conn) shut(reason string, err error, mode closeMode, linger bool) {
 	c.mu.Unlock()
 }
 
-// readBody reads a POST body of at most max bytes into a buffer of its own:
-// delivered messages alias it, so it is never reused.
-func readBody(r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength > max {
+// readBody reads a POST body of at most limit bytes into a buffer of its
+// own: delivered messages alias it, so it is never reused.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
 		return nil, fmt.Errorf("%w: %d bytes", ErrPayloadTooLarge, r.ContentLength)
 	}
 	if r.ContentLength >= 0 {
@@ -243,12 +244,12 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 		}
 		return body, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("engineio: read body: %w", err)
 	}
-	if int64(len(body)) > max {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrPayloadTooLarge, max)
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrPayloadTooLarge, limit)
 	}
 	return body, nil
 }
