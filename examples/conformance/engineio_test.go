@@ -73,7 +73,9 @@ func pollingDuplicateGet(t *testing.T, hr *harness) {
 	if r := hr.result(first); r.err != nil || r.status != http.StatusOK || r.body != "1" {
 		t.Fatalf("first GET: %d %q %v, want 200 \"1\"", r.status, r.body, r.err)
 	}
-	hr.waitClose()
+	if r := hr.waitClose(); r == "ping timeout" {
+		t.Errorf("closed by %q, want the duplicate GET to close it", r)
+	}
 	hr.expectRefusedGet(sid)
 }
 
@@ -87,7 +89,9 @@ func pollingCancelledGet(t *testing.T, hr *harness) {
 	}
 	// Waiting for the close proves the abort itself ended the session: a GET sent at
 	// once could also be refused as overlapping the aborted one.
-	hr.waitClose()
+	if r := hr.waitClose(); r == "ping timeout" {
+		t.Errorf("closed by %q, want the abort to close it", r)
+	}
 	hr.expectRefusedGet(sid)
 }
 

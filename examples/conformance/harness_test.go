@@ -35,8 +35,9 @@ const (
 // server fails a test instead of hanging it.
 const waitLimit = 5 * time.Second
 
-// slack is how late a timed server action may be on a loaded machine running -race.
-const slack = 300 * time.Millisecond
+// late is how late a server action driven by a timer may come on a loaded machine
+// running -race: timers fire late there, and so do the goroutines they wake.
+const late = 1500 * time.Millisecond
 
 // harness is one conformance server on a loopback httptest server, with an HTTP
 // client for polling and a websocket dialer.
@@ -51,6 +52,12 @@ type harness struct {
 	// roundTrip proves that a websocket carries a working session: an echo in
 	// engine.io mode, a CONNECT in socket.io mode.
 	roundTrip func(c *wsClient)
+	// join, in socket.io mode, joins "/" so that the connect timeout cannot pass for
+	// the close under test. It reads the replies without answering pings and returns
+	// the number of pings it saw.
+	join func(c *wsClient) int
+	// pollJoin is join on polling session sid; it answers the pings it sees.
+	pollJoin func(sid string) int
 
 	// parkMu guards parks: GETs (by their "t" token) whose wait should be reported.
 	parkMu sync.Mutex
@@ -99,6 +106,51 @@ func newSocketIOHarness(tb testing.TB) *harness {
 		}
 		c.send(`42["message","round trip"]`)
 		c.expect(`42["message-back","round trip"]`)
+	}
+	hr.join = func(c *wsClient) int {
+		c.tb.Helper()
+		c.send("40")
+		var got []string
+		pings := 0
+		for len(got) < 2 {
+			switch f := c.next(); {
+			case f == frame{data: "2"}:
+				pings++
+			case f.binary:
+				c.tb.Fatalf("got %v, want the CONNECT reply and the auth event", f)
+			default:
+				got = append(got, f.data)
+			}
+		}
+		if !strings.HasPrefix(got[0], `40{"sid":`) || got[1] != `42["auth",{}]` {
+			c.tb.Fatalf("got %q, want the CONNECT reply and the auth event", got)
+		}
+		c.joined = true
+		return pings
+	}
+	hr.pollJoin = func(sid string) int {
+		hr.tb.Helper()
+		hr.expectPost(sid, "40")
+		var got []string
+		pings := 0
+		for len(got) < 2 {
+			status, body := hr.get(pollQuery(sid))
+			if status != http.StatusOK {
+				hr.tb.Fatalf("GET: %d %q, want the CONNECT reply and the auth event", status, body)
+			}
+			for p := range strings.SplitSeq(body, "\x1e") {
+				if p == "2" {
+					hr.expectPost(sid, "3")
+					pings++
+					continue
+				}
+				got = append(got, p)
+			}
+		}
+		if len(got) != 2 || !strings.HasPrefix(got[0], `40{"sid":`) || got[1] != `42["auth",{}]` {
+			hr.tb.Fatalf("got %q, want the CONNECT reply and the auth event", got)
+		}
+		return pings
 	}
 	tb.Cleanup(func() {
 		if err := srv.Close(); err != nil {
