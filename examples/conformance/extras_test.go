@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestSocketIOExtras covers what socketioxide's port of the Socket.IO suite adds to
@@ -30,43 +29,11 @@ func TestSocketIOExtras(t *testing.T) {
 	}
 }
 
-// pollPackets GETs on session sid until it has n packets other than pings, which it
-// answers, and returns them.
-func pollPackets(t *testing.T, hr *harness, sid string, n int) []string {
-	t.Helper()
-	var got []string
-	deadline := time.Now().Add(waitLimit)
-	for len(got) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("got packets %q, want %d", got, n)
-		}
-		status, body := hr.get(pollQuery(sid))
-		if status != http.StatusOK {
-			t.Fatalf("GET: %d %q (after %q)", status, body, got)
-		}
-		for p := range strings.SplitSeq(body, "\x1e") {
-			if p == "2" {
-				hr.expectPost(sid, "3")
-				continue
-			}
-			got = append(got, p)
-		}
-	}
-	if len(got) != n {
-		t.Fatalf("got packets %q, want %d", got, n)
-	}
-	return got
-}
-
 // pollConnect opens a polling session and joins "/" on it.
 func pollConnect(t *testing.T, hr *harness) string {
 	t.Helper()
 	sid := hr.open()
-	hr.expectPost(sid, "40")
-	got := pollPackets(t, hr, sid, 2)
-	if !strings.HasPrefix(got[0], `40{"sid":`) || got[1] != `42["auth",{}]` {
-		t.Fatalf("got %q, want the CONNECT reply and the auth event", got)
-	}
+	hr.pollJoin(sid)
 	return sid
 }
 
@@ -138,14 +105,14 @@ func serverBinaryAckPolling(t *testing.T, hr *harness) {
 	sid := pollConnect(t, hr)
 	b64 := func(b ...byte) string { return "b" + base64.StdEncoding.EncodeToString(b) }
 	hr.expectPost(sid, strings.Join([]string{`451-["emit-with-ack",` + ph0 + `]`, b64(1, 2, 3, 4)}, "\x1e"))
-	got := pollPackets(t, hr, sid, 2)
+	got, _ := hr.pollPackets(sid, 2)
 	const event = `["emit-with-ack",{"_placeholder":true,"num":0}]`
 	id, ok := strings.CutPrefix(strings.TrimSuffix(got[0], event), "451-")
 	if _, err := strconv.ParseUint(id, 10, 63); !ok || err != nil || "451-"+id+event != got[0] || got[1] != b64(1, 2, 3, 4) {
 		t.Fatalf("got %q, want 451-<ack id>%s and its attachment", got, event)
 	}
 	hr.expectPost(sid, strings.Join([]string{"461-" + id + `[` + ph0 + `]`, b64(0xff, 0)}, "\x1e"))
-	got = pollPackets(t, hr, sid, 2)
+	got, _ = hr.pollPackets(sid, 2)
 	if want := []string{`451-["emit-with-ack-result",` + ph0 + `]`, b64(0xff, 0)}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("got %q, want %q", got, want)
 	}

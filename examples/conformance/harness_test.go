@@ -131,27 +131,13 @@ func newSocketIOHarness(tb testing.TB) *harness {
 	hr.pollJoin = func(sid string) int {
 		hr.tb.Helper()
 		hr.expectPost(sid, "40")
-		var got []string
-		pings := 0
-		for len(got) < 2 {
-			status, body := hr.get(pollQuery(sid))
-			if status != http.StatusOK {
-				hr.tb.Fatalf("GET: %d %q, want the CONNECT reply and the auth event", status, body)
-			}
-			for p := range strings.SplitSeq(body, "\x1e") {
-				if p == "2" {
-					hr.expectPost(sid, "3")
-					pings++
-					continue
-				}
-				got = append(got, p)
-			}
-		}
-		if len(got) != 2 || !strings.HasPrefix(got[0], `40{"sid":`) || got[1] != `42["auth",{}]` {
+		got, pings := hr.pollPackets(sid, 2)
+		if !strings.HasPrefix(got[0], `40{"sid":`) || got[1] != `42["auth",{}]` {
 			hr.tb.Fatalf("got %q, want the CONNECT reply and the auth event", got)
 		}
 		return pings
 	}
+
 	tb.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			tb.Errorf("closing the server: %v", err)
@@ -256,6 +242,34 @@ func (hr *harness) expectGet(sid, want string) {
 	if status, body := hr.get(pollQuery(sid)); status != http.StatusOK || body != want {
 		hr.tb.Fatalf("GET: %d %q, want 200 %q", status, body, want)
 	}
+}
+
+// pollPackets GETs on session sid until it has n packets other than pings, which it
+// answers, and returns them with the number of pings.
+func (hr *harness) pollPackets(sid string, n int) (packets []string, pings int) {
+	hr.tb.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for len(packets) < n {
+		if time.Now().After(deadline) {
+			hr.tb.Fatalf("got packets %q, want %d", packets, n)
+		}
+		status, body := hr.get(pollQuery(sid))
+		if status != http.StatusOK {
+			hr.tb.Fatalf("GET: %d %q (after %q)", status, body, packets)
+		}
+		for p := range strings.SplitSeq(body, "\x1e") {
+			if p == "2" {
+				hr.expectPost(sid, "3")
+				pings++
+				continue
+			}
+			packets = append(packets, p)
+		}
+	}
+	if len(packets) != n {
+		hr.tb.Fatalf("got packets %q, want %d", packets, n)
+	}
+	return packets, pings
 }
 
 // expectPost POSTs body on session sid and wants 200 "ok".
