@@ -274,20 +274,30 @@ func TestOnConnectBeforeFirstEvent(t *testing.T) {
 }
 
 // Shutdown lets the running handler finish and deliver its ack, then disconnects every
-// socket with "server shutting down"; clients see their connection close.
+// socket with "server shutting down" (the reason gateways see); clients see their
+// connection close ("transport close") and reconnect elsewhere, as with a Node server.
 func TestGracefulShutdown(t *testing.T) {
+	for _, transports := range [][]string{nil, {"polling"}, {"websocket"}} {
+		name := "default"
+		if transports != nil {
+			name = transports[0]
+		}
+		t.Run(name, func(t *testing.T) { testGracefulShutdown(t, transports) })
+	}
+}
+
+func testGracefulShutdown(t *testing.T, transports []string) {
 	var lis *di.Listener
 	var gw *NotesGateway
+	pass := func() gateway.Interceptor {
+		return func(ec *gateway.ExecutionContext, next func() (any, error)) (any, error) { return next() }
+	}
 	app := fx.New(di.Module, fx.NopLogger,
 		fx.Supply(gateway.Config{Addr: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second}),
 		fx.Provide(func() *Order { return &Order{} }),
 		di.Named("token", func() gateway.Guard { return tokenGuard }),
-		di.Named("audit", func() gateway.Interceptor {
-			return func(ec *gateway.ExecutionContext, next func() (any, error)) (any, error) { return next() }
-		}),
-		di.Named("timing", func() gateway.Interceptor {
-			return func(ec *gateway.ExecutionContext, next func() (any, error)) (any, error) { return next() }
-		}),
+		di.Named("audit", pass),
+		di.Named("timing", pass),
 		di.Named("admin", func() gateway.Guard { return tokenGuard }),
 		di.Gateway(NewNotesGateway),
 		fx.Populate(&lis, &gw))
@@ -296,7 +306,8 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := app.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := gatewaytest.Dial(t, lis.URL()+"/notes", client.Options{Auth: map[string]string{"token": "t"}, ReconnectionAttempts: 1, Transports: []string{"websocket"}})
+	c := gatewaytest.Dial(t, lis.URL()+"/notes", client.Options{
+		Auth: map[string]string{"token": "t"}, ReconnectionAttempts: 1, Transports: transports})
 	ack := make(chan error, 1)
 	go func() {
 		a, err := c.Socket.EmitWithAck(ctx, "slow")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/sockgate/sockgate/adapter"
@@ -238,7 +239,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, n := range s.namespaces() {
 		n.closeAll(ReasonServerShuttingDown)
 	}
-	s.eio.Close()
+	// Polling clients between two requests get a moment to fetch the close packet.
+	lctx, cancel := context.WithTimeout(context.Background(), pollingCloseGrace)
+	if err != nil {
+		cancel()
+	}
+	s.eio.Shutdown(lctx)
+	cancel()
 	for _, n := range s.namespaces() {
 		if cerr := n.adapter.Close(); cerr != nil {
 			s.logger.Warn("gateway: closing adapter", "namespace", n.name, "err", cerr)
@@ -257,6 +264,10 @@ func (s *Server) Close() error {
 	}
 	return err
 }
+
+// pollingCloseGrace bounds how long Shutdown waits for polling clients to come back for
+// their close packet; they normally poll again at once.
+const pollingCloseGrace = time.Second
 
 // activity counts running handlers and pending acks, so that Shutdown can wait for them.
 type activity struct {

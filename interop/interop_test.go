@@ -428,11 +428,6 @@ func TestServerDisconnect(t *testing.T) {
 				})
 				<-connections
 				c.Emit("kick-me")
-				if closeConn && m.name == "polling" {
-					knownIssue(t, "closing a polling session answers the queued DISCONNECT and the close "+
-						"packet in one payload; socket.io-client handles the close first and reports "+
-						"\"transport close\", then a second disconnect with \"io server disconnect\"")
-				}
 				if reason := c.WaitDisconnect(wait); reason != "io server disconnect" {
 					t.Errorf("client saw disconnect reason %q, want \"io server disconnect\"", reason)
 				}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -189,14 +188,5 @@ func checkJSON(t *testing.T, what string, got []byte, want string) {
 	t.Helper()
 	if !sameJSON(got, []byte(want)) {
 		t.Errorf("%s = %s, want %s", what, got, want)
-	}
-}
-
-// knownIssue skips the rest of a test that fails because of a known defect, described by
-// what, unless SOCKGATE_INTEROP_STRICT is set. Remove the call with the fix.
-func knownIssue(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("SOCKGATE_INTEROP_STRICT") == "" {
-		t.Skip("known issue (SOCKGATE_INTEROP_STRICT=1 runs it): " + what)
 	}
 }

@@ -407,14 +407,20 @@ func TestCloseFlushesPolling(t *testing.T) {
 		c := h.nextOpen(t)
 		res := e.asyncGet(context.Background(), op.SID)
 		waitParked(t, parked)
-		// The GET may take the first packet alone before the close; the
-		// session ends with "1" after everything in either case.
+		// The queued packets come first, the close packet on the next GET:
+		// socket.io-client would act on a "1" before the packets beside it.
 		c.mu.Lock()
 		c.queue = append(c.queue, NewTextMessage([]byte("4a")), NewTextMessage([]byte("4b")))
 		c.shutLocked(ReasonForcedClose, nil, closeFlush, true)
 		c.mu.Unlock()
-		if r := waitGet(t, res); r.body != "4a\x1e4b\x1e1" {
+		if r := waitGet(t, res); r.body != "4a\x1e4b" {
 			t.Errorf("parked GET: %q", r.body)
+		}
+		if status, body := e.get(op.SID); status != http.StatusOK || body != "1" {
+			t.Errorf("GET after the flush: %d %q", status, body)
+		}
+		if status, _ := e.get(op.SID); status != http.StatusBadRequest {
+			t.Errorf("GET after the close packet: %d", status)
 		}
 		if ev := h.nextClose(t); ev.reason != ReasonForcedClose {
 			t.Errorf("OnClose %q", ev.reason)
@@ -435,11 +441,14 @@ func TestCloseFlushesPolling(t *testing.T) {
 		if err := c.Send(NewTextMessage([]byte("4late"))); !errors.Is(err, ErrClosed) {
 			t.Errorf("Send after Close: %v", err)
 		}
-		if status, body := e.get(op.SID); status != http.StatusOK || body != "4a\x1e4b\x1e4c\x1e1" {
+		if status, body := e.get(op.SID); status != http.StatusOK || body != "4a\x1e4b\x1e4c" {
 			t.Errorf("GET after Close: %d %q", status, body)
 		}
+		if status, body := e.get(op.SID); status != http.StatusOK || body != "1" {
+			t.Errorf("second GET: %d %q", status, body)
+		}
 		if status, _ := e.get(op.SID); status != http.StatusBadRequest {
-			t.Errorf("second GET: %d", status)
+			t.Errorf("third GET: %d", status)
 		}
 		if ev := h.nextClose(t); ev.reason != ReasonForcedClose {
 			t.Errorf("OnClose %q", ev.reason)

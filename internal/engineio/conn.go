@@ -236,15 +236,24 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 		return
 	}
 	if linger {
-		c.linger = true
-		c.hbPhase = hbLinger
-		d := c.srv.cfg.PingTimeout
-		c.hbAt = time.Now().Add(d)
-		c.timer.Reset(d)
+		c.lingerLocked()
 		return
 	}
 	c.timer.Stop()
 	c.finalizeLocked()
+}
+
+// lingerLocked keeps a closed polling session in the table until its next GET takes the
+// last packets, or PingTimeout passes.
+func (c *Conn) lingerLocked() {
+	if c.linger {
+		return
+	}
+	c.linger = true
+	c.hbPhase = hbLinger
+	d := c.srv.cfg.PingTimeout
+	c.hbAt = time.Now().Add(d)
+	c.timer.Reset(d)
 }
 
 // finalizeLocked removes a closed session from the table, once.

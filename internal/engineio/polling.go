@@ -51,9 +51,7 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 	c.checkPingLocked(time.Now())
 	if c.closed {
 		if c.linger && !c.getActive {
-			body = c.closingBodyLocked(body)
-			c.finalizeLocked()
-			return body, http.StatusOK, 0
+			return c.closingBodyLocked(body), http.StatusOK, 0
 		}
 		return body, http.StatusBadRequest, CodeUnknownSID
 	}
@@ -80,9 +78,7 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 			// The upgrade completed while this GET was parked.
 			return msgNoop.appendPolling(body), http.StatusOK, 0
 		case c.closed:
-			body = c.closingBodyLocked(body)
-			c.finalizeLocked()
-			return body, http.StatusOK, 0
+			return c.closingBodyLocked(body), http.StatusOK, 0
 		case len(c.queue) > 0:
 			return c.takeQueueLocked(body, nil), http.StatusOK, 0
 		case c.upgrading:
@@ -125,17 +121,25 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 	}
 }
 
-// closingBodyLocked is the last answer of a closed polling session.
+// closingBodyLocked answers a GET of a closed polling session. A close that flushes sends
+// what was queued first and the close packet on the following GET, as the Node server
+// does: socket.io-client acts on a close packet before the messages that precede it in
+// the same payload, so a DISCONNECT sent just before the close would be seen too late.
+// The session lingers (bounded by PingTimeout) for that last GET.
 func (c *Conn) closingBodyLocked(body []byte) []byte {
+	if c.flushOnClose && len(c.queue) > 0 {
+		body = c.takeQueueLocked(body, nil)
+		c.lingerLocked()
+		return body
+	}
 	tail := c.pollTail
 	if tail == nil {
 		tail = msgClose
 	}
-	if c.flushOnClose {
-		return c.takeQueueLocked(body, tail)
-	}
 	c.queue = nil
-	return tail.appendPolling(body)
+	body = tail.appendPolling(body)
+	c.finalizeLocked()
+	return body
 }
 
 // pollPost serves a polling POST: it decodes the payload and delivers its

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -120,6 +121,15 @@ func (s *Server) Count() int {
 // waiting for its next GET). It returns when every OnClose has returned and
 // every goroutine of the server has ended.
 func (s *Server) Close() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.Shutdown(ctx)
+}
+
+// Shutdown is Close that lets polling sessions without a parked GET wait, until
+// ctx ends, for their next GET to take the last packets and the close packet,
+// so that their clients see the server close rather than a failed request.
+func (s *Server) Shutdown(ctx context.Context) {
 	s.mu.Lock()
 	s.closed = true
 	list := make([]*Conn, 0, len(s.sessions))
@@ -127,16 +137,31 @@ func (s *Server) Close() {
 		list = append(list, c)
 	}
 	s.mu.Unlock()
+	linger := ctx.Err() == nil
 	for _, c := range list {
 		c.mu.Lock()
-		c.shutLocked(ReasonForcedClose, nil, closeFlush, false)
+		c.shutLocked(ReasonForcedClose, nil, closeFlush, linger)
+		c.mu.Unlock()
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	// Drop the sessions still waiting for a GET.
+	for _, c := range list {
+		c.mu.Lock()
 		if c.linger {
-			// Closed earlier and still waiting for its last GET: give up now.
 			c.finalizeLocked()
 		}
 		c.mu.Unlock()
 	}
-	s.wg.Wait()
+	<-done
 }
 
 // ServeHTTP serves every Engine.IO request: handshakes, polling GET and POST,
