@@ -33,3 +33,21 @@ fuzz:
 # The reference chat application on :3000 (PORT overrides); see examples/chat.
 run:
 	$(GO) run ./examples/chat
+
+# Benchmarks against Node socket.io 4.8 and the limit server; `make bench` writes
+# docs/BENCHMARKS.md (about 15 minutes), `make bench-quick` a one-repetition smoke run in
+# bench/out/. Servers run on core 0, the generator on core 1. PROFILE=1 also writes CPU
+# and heap profiles of the sockgate server per scenario into bench/out/profiles;
+# BENCH_FLAGS passes more runner flags (see `bench/out/bin/sockbench run -h`).
+BENCH_BIN := bench/out/bin
+
+bench:
+	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error
+	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/sockbench ./bench/servers/sockgate ./bench/servers/limit
+	taskset -c 1 $(BENCH_BIN)/sockbench run $(if $(PROFILE),-profile bench/out/profiles) $(BENCH_FLAGS)
+
+bench-quick:
+	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error
+	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/sockbench ./bench/servers/sockgate ./bench/servers/limit
+	taskset -c 1 $(BENCH_BIN)/sockbench run -quick $(if $(PROFILE),-profile bench/out/profiles) $(BENCH_FLAGS)
+	@echo "report: bench/out/BENCHMARKS-quick.md"

@@ -18,7 +18,10 @@ const ackWait = 10 * time.Second
 // ack runs closed loops of echo round trips at each client count, then the open-loop
 // step at a fixed rate.
 func (r *run) ack(ctx context.Context) error {
-	n := r.o.AckClients[len(r.o.AckClients)-1]
+	n := 0
+	if len(r.o.AckClients) > 0 {
+		n = r.o.AckClients[len(r.o.AckClients)-1]
+	}
 	if r.o.AckFixedRate > 0 {
 		n = max(n, r.o.AckFixedClients)
 	}

@@ -201,7 +201,9 @@ func (o Options) Validate() error {
 	checkList("idle-steps", o.IdleSteps)
 	checkList("rooms", o.Rooms)
 	checkList("rates", o.Rates)
-	checkList("ack-clients", o.AckClients)
+	if len(o.AckClients) > 0 || o.AckFixedRate == 0 {
+		checkList("ack-clients", o.AckClients) // empty only when the open-loop step runs
+	}
 	if n := o.IdleSteps; len(n) > 0 && n[len(n)-1] > 19000 {
 		bad("-idle-steps above 19000 do not fit the 20000 open files of one process")
 	}
@@ -236,6 +238,10 @@ func (l *intList) String() string {
 
 func (l *intList) Set(v string) error {
 	var out []int
+	if v == "" || v == "none" {
+		*l = nil
+		return nil
+	}
 	for _, f := range strings.Split(v, ",") {
 		f = strings.TrimSpace(f)
 		mult := 1

@@ -60,9 +60,18 @@ io.on('connection', (socket) => {
 });
 
 // The Go servers listen with the kernel's somaxconn (4096); Node defaults to 511.
+function hasBufferutil() {
+  try {
+    require.resolve('bufferutil');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 httpServer.listen({ host, port, backlog: 4096 }, () => {
   console.error(`socket.io bench server on ${host}:${port}, node ${process.version}, ` +
-    `bufferutil ${require.resolve('bufferutil') ? 'present' : 'absent'}`);
+    `bufferutil ${hasBufferutil() ? 'present' : 'absent'}`);
 });
 
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
