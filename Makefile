@@ -24,11 +24,14 @@ interop-deps:
 test-go:
 	SOCKGATE_INTEROP=1 $(GO) test -race -count=1 -timeout 12m ./...
 
-# Short fuzzing of every parser of network input.
+# Fuzz every Fuzz target of the module for FUZZTIME each (the seeds also run in make test).
+FUZZTIME ?= 20s
 fuzz:
-	$(GO) test ./internal/engineio -run '^$$' -fuzz FuzzDecodePacket -fuzztime 20s
-	$(GO) test ./internal/engineio -run '^$$' -fuzz FuzzDecodePayload -fuzztime 20s
-	$(GO) test ./internal/socketio -run '^$$' -fuzz FuzzDecoder -fuzztime 20s
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
 
 # The reference chat application on :3000 (PORT overrides); see examples/chat.
 run:
