@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,26 +15,31 @@ import (
 
 	"github.com/sockgate/sockgate/di"
 	"github.com/sockgate/sockgate/gateway"
+	"github.com/sockgate/sockgate/interop/interoptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The README shows this program; it must show it as it is.
-func TestREADMEShowsThisFile(t *testing.T) {
-	src, err := os.ReadFile("main.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+// The README shows these files; it must show them as they are.
+func TestREADMEShowsTheseFiles(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```go\n"+string(src)+"```") {
-		t.Fatal("README.md's quickstart differs from examples/quickstart/main.go: copy the file into the README")
+	for file, lang := range map[string]string{"main.go": "go", "client.mjs": "js"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), "```"+lang+"\n"+string(src)+"```") {
+			t.Errorf("README.md's quickstart differs from examples/quickstart/%s: copy the file into the README", file)
+		}
 	}
 }
 
-func TestQuickstartRuns(t *testing.T) {
+// startApp starts the quickstart application on a free port and returns its URL.
+func startApp(t *testing.T) string {
+	t.Helper()
 	var lis *di.Listener
 	app := fx.New(App(gateway.Config{Addr: "127.0.0.1:0"}), fx.NopLogger, fx.Populate(&lis))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -40,12 +47,57 @@ func TestQuickstartRuns(t *testing.T) {
 	if err := app.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		if err := app.Stop(ctx); err != nil {
 			t.Error(err)
 		}
-	}()
-	url := "ws" + strings.TrimPrefix(lis.URL(), "http") + "/socket.io/?EIO=4&transport=websocket"
+	})
+	return lis.URL()
+}
+
+// The README's client snippet, run with node against the quickstart server.
+func TestClientSnippet(t *testing.T) {
+	if !interoptest.Enabled() {
+		t.Skipf("needs node and socket.io-client; set %s=1", interoptest.EnvVar)
+	}
+	interop, err := interoptest.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(interop, "node_modules", "socket.io-client")); err != nil {
+		t.Fatalf("socket.io-client is not installed (run npm ci in interop/): %v", err)
+	}
+	src, err := os.ReadFile("client.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ES modules resolve packages from their own folder: run a copy beside a link to
+	// the interop packages.
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(interop, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "client.mjs")
+	if err := os.WriteFile(script, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Env = append(os.Environ(), "SERVER_URL="+startApp(t))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node client.mjs: %v\n%s", err, out)
+	}
+	if got, want := string(out), "hello world\n{ status: 'received' }\n"; got != want {
+		t.Fatalf("node client.mjs printed %q, want %q", got, want)
+	}
+}
+
+func TestQuickstartRuns(t *testing.T) {
+	url := "ws" + strings.TrimPrefix(startApp(t), "http") + "/socket.io/?EIO=4&transport=websocket"
 	dial := func() *websocket.Conn {
 		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 		if err != nil {
