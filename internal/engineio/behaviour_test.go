@@ -626,8 +626,8 @@ func TestSharedMessage(t *testing.T) {
 			t.Errorf("binary %d %v", typ, d)
 		}
 	}
-	if text.prepared.Load() == nil || bin.prepared.Load() == nil {
-		t.Error("no prepared frame after three websocket writes")
+	if text.hdrLen != 2 || bin.hdrLen != 2 {
+		t.Error("the shared messages carry no websocket frame header")
 	}
 	if status, body := e.get(op.SID); status != http.StatusOK || body != `42["news",1]`+"\x1ebCQgH" {
 		t.Errorf("polling recipient: %d %q", status, body)

@@ -52,10 +52,13 @@ type Config struct {
 	// WriteQueueSize is the most packets queued per session; a Send that
 	// would exceed it closes the session (slow consumer). Zero: 1024.
 	WriteQueueSize int
-	// ReadBufferSize is the websocket read buffer size. Zero: 1024.
+	// ReadBufferSize is the read buffer of a websocket read with blocking
+	// calls: an upgrade's probe, and sessions where no poller is available
+	// (not Linux). Sessions read by a poller share its buffer. Zero: 1024.
 	ReadBufferSize int
-	// WriteBufferSize is the websocket write buffer size; buffers come from a
-	// pool shared by all sessions and are held only while writing. Zero: 4096.
+	// WriteBufferSize is gorilla/websocket's write buffer during the opening
+	// handshake (from a pool shared by all sessions); frames are then written
+	// straight from the messages. Zero: 4096.
 	WriteBufferSize int
 }
 

@@ -4,8 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // volatileBacklog is the queue length from which SendVolatile drops.
@@ -23,6 +21,7 @@ const (
 	closeNow      closeMode = iota // drop the queue; a parked GET gets "1"
 	closeFlush                     // deliver the queue first, then "1" (polling) or a close frame
 	closeByClient                  // the client sent "1": a parked or next GET gets "6"
+	closeFrame                     // websocket: drop the queue, then a close frame with wsClose
 )
 
 // Heartbeat phases; the session timer means something different in each.
@@ -71,12 +70,13 @@ type Conn struct {
 	pollTail   *Message      // "1" or "6", the last packet of a closed polling session
 
 	// websocket
-	ws            *websocket.Conn
-	writerRunning bool
+	ws            *wsConn
+	writerRunning bool // a goroutine holds the writer role: the writer goroutine, or a sender writing inline
+	wsClose       int  // the code of the close frame after closeFrame (protocol errors, client close)
 
 	// upgrade
-	probe     *websocket.Conn // probing websocket, during an upgrade
-	upgrading bool            // "2probe" answered: every GET is released at once
+	probe     *wsConn // probing websocket, during an upgrade
+	upgrading bool    // "2probe" answered: every GET is released at once
 
 	// heartbeat: one timer, re-armed per phase; hbAt is when the phase ends
 	timer   *time.Timer
@@ -121,6 +121,10 @@ func (c *Conn) Send(msgs ...*Message) error {
 	if c.closed {
 		return ErrClosed
 	}
+	if c.transport == TransportWebSocket && !c.writerRunning && len(c.queue) == 0 {
+		c.writeInline(msgs)
+		return nil
+	}
 	return c.pushLocked(msgs...)
 }
 
@@ -132,6 +136,10 @@ func (c *Conn) SendVolatile(msgs ...*Message) bool {
 	if c.closed || c.probe != nil || len(c.queue) >= volatileBacklog ||
 		len(c.queue)+len(msgs) > c.srv.cfg.WriteQueueSize {
 		return false
+	}
+	if c.transport == TransportWebSocket && !c.writerRunning && len(c.queue) == 0 {
+		c.writeInline(msgs)
+		return true
 	}
 	c.queue = append(c.queue, msgs...)
 	c.kickLocked()
@@ -198,13 +206,16 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 	c.srv.wg.Add(1)
 	go c.notifyClose()
 	if c.probe != nil {
-		_ = c.probe.Close() // its reader sees the error and ends
+		c.probe.close() // its reader sees the error and ends
 		c.probe = nil
 		c.upgrading = false
 	}
 	if c.transport == TransportWebSocket {
 		c.timer.Stop()
-		if mode == closeFlush {
+		if mode == closeFlush || mode == closeFrame {
+			if mode == closeFrame {
+				c.queue = nil
+			}
 			c.flushOnClose = true
 			if !c.writerRunning {
 				c.writerRunning = true
@@ -213,7 +224,7 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 			}
 		} else {
 			c.queue = nil
-			_ = c.ws.Close()
+			c.ws.close()
 		}
 		c.finalizeLocked()
 		return

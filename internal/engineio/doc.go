@@ -1,7 +1,8 @@
 // Package engineio implements the server side of Engine.IO protocol v4
 // (query EIO=4): the packet and payload codecs, sessions over HTTP
-// long-polling and websocket (gorilla/websocket), the server-driven
-// heartbeat, and the upgrade from polling to websocket.
+// long-polling and websocket (the opening handshake by gorilla/websocket, the
+// frames written and read here), the server-driven heartbeat, and the upgrade
+// from polling to websocket.
 //
 // A [Server] is an http.Handler for one path; the caller routes requests to
 // it. Each session is a [Conn]; the layer above receives its events through a
@@ -30,14 +31,20 @@
 //
 // Every method of Server and Conn is safe for concurrent use. Per session:
 //
-//   - One reader: the websocket reader goroutine (started by the handshake,
-//     after which the HTTP handler returns), or the goroutine of the POST
+//   - One reader. On websocket it is one of the server's pollers (on Linux,
+//     one goroutine per GOMAXPROCS with its own epoll set, started with the
+//     first session and stopped by Close), which reads a socket only when it
+//     is readable: an idle websocket session has no goroutine and no read
+//     buffer. Elsewhere, and during an upgrade's probe, a goroutine per
+//     socket reads it. On polling the reader is the goroutine of the POST
 //     request, of which there is one at a time. OnMessage runs there; calls
-//     for one Conn never overlap.
-//   - One writer on websocket, started on demand when something is queued
-//     and ended when the queue is empty, so an idle session pins only its
-//     reader. Writes have a deadline. The queue is bounded: a Send that
-//     would overflow it closes the session (slow consumer).
+//     for one Conn never overlap, and it must not block.
+//   - One writer at a time on websocket. When nothing is queued, Send writes
+//     the frames itself without blocking (one writev); what the socket does
+//     not take, and what is queued meanwhile, goes to a writer goroutine
+//     started on demand and ended when the queue is empty. Writes that wait
+//     have a deadline. The queue is bounded: a Send that would overflow it
+//     closes the session (slow consumer).
 //   - One time.Timer for the heartbeat, re-armed twice per ping cycle.
 //   - OnClose runs once, on a goroutine of its own that holds no lock, after
 //     any OnMessage in progress.

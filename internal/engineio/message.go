@@ -2,19 +2,14 @@ package engineio
 
 import (
 	"encoding/base64"
-	"sync/atomic"
-
-	"github.com/gorilla/websocket"
 )
 
 // A Message is one encoded Engine.IO packet ready to be written, immutable
 // after creation and shareable by any number of sessions: a broadcast builds
 // it once and sends the same *Message to every recipient.
 //
-// On websocket, a Message written to a second connection gets a gorilla
-// PreparedMessage, built once and reused for every later recipient; the first
-// write goes straight through the connection's pooled write buffer, so a
-// Message sent to a single connection never pays for a prepared frame.
+// On websocket, its frame is its header (kept in the Message, built once) and
+// its data, written together with one writev; nothing is copied per recipient.
 // Polling recipients copy the bytes into their response (binary as 'b' and
 // base64).
 type Message struct {
@@ -22,9 +17,9 @@ type Message struct {
 	// binary message.
 	data   []byte
 	binary bool
-
-	wsWrites atomic.Uint32                             // websocket writes started, to decide when to prepare
-	prepared atomic.Pointer[websocket.PreparedMessage] // built on the second websocket write
+	wsOp   byte // a websocket control frame (pong) rather than a packet; 0 for packets
+	hdrLen uint8
+	hdr    [maxFrameHeader]byte // the websocket frame header of data
 }
 
 // NewTextMessage returns a text "message" packet. packet is the encoded
@@ -40,17 +35,35 @@ func NewTextMessage(packet []byte) *Message {
 		b = append(b, PacketMessage)
 		packet = append(b, packet...)
 	}
-	return &Message{data: packet}
+	return newMessage(packet, false)
 }
 
 // NewBinaryMessage returns a binary "message" packet carrying data. The
 // Message keeps data: the caller must not modify it afterwards.
 func NewBinaryMessage(data []byte) *Message {
-	return &Message{data: data, binary: true}
+	return newMessage(data, true)
+}
+
+func newMessage(data []byte, binary bool) *Message {
+	m := &Message{data: data, binary: binary}
+	m.setHeader()
+	return m
+}
+
+// setHeader builds the websocket frame header of m.
+func (m *Message) setHeader() {
+	op := opText
+	switch {
+	case m.wsOp != 0:
+		op = m.wsOp
+	case m.binary:
+		op = opBinary
+	}
+	m.hdrLen = uint8(len(appendFrameHeader(m.hdr[:0], op, len(m.data))))
 }
 
 // newControl returns a text packet of any type (ping, noop, close...).
-func newControl(packet string) *Message { return &Message{data: []byte(packet)} }
+func newControl(packet string) *Message { return newMessage([]byte(packet), false) }
 
 // Shared control packets; their prepared frames serve every session.
 var (
@@ -88,30 +101,14 @@ func (m *Message) pollingLen() int {
 	return len(m.data)
 }
 
-// writeTo writes m as one websocket message. b64 selects the text encoding of
-// binary messages for clients that asked for it; that rare case is not cached.
-func (m *Message) writeTo(ws *websocket.Conn, b64 bool, scratch *[]byte) error {
+// appendFrame appends m's websocket frame to bufs, as its header and its payload. b64
+// selects the text encoding of binary messages for clients that asked for it; that rare
+// case builds a frame of its own.
+func (m *Message) appendFrame(bufs [][]byte, b64 bool) [][]byte {
 	if m.binary && b64 {
-		buf := m.appendPolling((*scratch)[:0])
-		*scratch = buf
-		return ws.WriteMessage(websocket.TextMessage, buf)
+		n := m.pollingLen()
+		f := appendFrameHeader(make([]byte, 0, maxFrameHeader+n), opText, n)
+		return append(bufs, m.appendPolling(f))
 	}
-	if pm := m.prepared.Load(); pm != nil {
-		return ws.WritePreparedMessage(pm)
-	}
-	typ := websocket.TextMessage
-	if m.binary {
-		typ = websocket.BinaryMessage
-	}
-	if m.wsWrites.Add(1) == 1 {
-		return ws.WriteMessage(typ, m.data)
-	}
-	pm, err := websocket.NewPreparedMessage(typ, m.data)
-	if err != nil {
-		return ws.WriteMessage(typ, m.data)
-	}
-	if !m.prepared.CompareAndSwap(nil, pm) {
-		pm = m.prepared.Load()
-	}
-	return ws.WritePreparedMessage(pm)
+	return append(bufs, m.hdr[:m.hdrLen], m.data)
 }

@@ -65,6 +65,9 @@ type Server struct {
 	// that Close can wait for all of them.
 	wg sync.WaitGroup
 
+	// pollers read the sockets of websocket sessions (wsio_linux.go).
+	pollers pollers
+
 	// testHooks are set by tests only, before any request; each is called
 	// under the Conn lock.
 	testHooks struct {
@@ -91,7 +94,9 @@ func NewServer(cfg Config, h Handler) *Server {
 		upgradeGrace: defaultUpgradeGrace,
 	}
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  cfg.ReadBufferSize,
+		// gorilla only answers the handshake; its connection, and the smallest
+		// read buffer it allows, are dropped right after (wsconn.go).
+		ReadBufferSize:  1,
 		WriteBufferSize: cfg.WriteBufferSize,
 		// One pool per server: gorilla requires one pool per buffer size.
 		WriteBufferPool:   &sync.Pool{},
@@ -130,6 +135,8 @@ func (s *Server) Close() {
 // ctx ends, for their next GET to take the last packets and the close packet,
 // so that their clients see the server close rather than a failed request.
 func (s *Server) Shutdown(ctx context.Context) {
+	// Every socket is closed by the time the pollers stop.
+	defer s.pollers.stop()
 	s.mu.Lock()
 	s.closed = true
 	list := make([]*Conn, 0, len(s.sessions))
@@ -251,7 +258,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		w.Header()[k] = v
 	}
 	c.mu.Lock()
-	c.queue = append(c.queue, &Message{data: appendOpenPacket(nil, sid, s.upgrades, &s.cfg)})
+	c.queue = append(c.queue, newMessage(appendOpenPacket(nil, sid, s.upgrades, &s.cfg), false))
 	c.mu.Unlock()
 	s.handler.OnOpen(c)
 	c.pollGet(w, r)
@@ -259,9 +266,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 
 // register creates a session and adds it to the table, or returns nil when
 // the server is closed. ws is the socket of a websocket session, nil for
-// polling. For websocket sessions the reader's share of the wait group is
-// taken here, while the session is sure to hold one.
-func (s *Server) register(r *http.Request, sid string, ws *websocket.Conn) *Conn {
+// polling. For websocket sessions the socket's share of the wait group
+// (released when it closes) is taken here, while the session is sure to hold
+// one.
+func (s *Server) register(r *http.Request, sid string, ws *wsConn) *Conn {
 	now := time.Now()
 	c := &Conn{
 		srv: s,
@@ -297,6 +305,7 @@ func (s *Server) register(r *http.Request, sid string, ws *websocket.Conn) *Conn
 	s.sessions[sid] = c
 	if ws != nil {
 		s.wg.Add(2)
+		ws.release = s.wg.Done
 	} else {
 		s.wg.Add(1)
 	}

@@ -2,30 +2,20 @@ package engineio
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
-// writeWait bounds every websocket write, so a peer that stops reading
-// cannot pin the writer forever.
+// writeWait bounds every websocket write that waits for the socket, so a peer
+// that stops reading cannot pin the writer forever.
 const writeWait = 10 * time.Second
 
 // closeGrace is how long a server-closed websocket waits for the client's
 // close frame before the socket is dropped.
 const closeGrace = time.Second
-
-// readPool holds websocket read buffers, taken only while a frame is being
-// read, so that an idle connection holds none.
-var readPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-// maxPooledRead is the largest read buffer put back into readPool.
-const maxPooledRead = 64 << 10
 
 var (
 	probePing = []byte("2probe")
@@ -34,68 +24,70 @@ var (
 )
 
 // openWebSocket starts a session on a fresh websocket handshake. The HTTP
-// handler goroutine returns right after: the session runs on its own reader.
+// handler goroutine returns right after: a poller reads the session's socket
+// (wsconn.go).
 func (s *Server) openWebSocket(ws *websocket.Conn, r *http.Request, sid string) {
-	ws.SetReadLimit(s.cfg.MaxPayload)
-	c := s.register(r, sid, ws)
+	w := newWSConn(s, ws.UnderlyingConn(), nil)
+	c := s.register(r, sid, w)
 	if c == nil {
-		rejectWebSocket(ws, websocket.CloseGoingAway)
+		w.reject(closeGoingAway)
 		return
 	}
 	c.mu.Lock()
 	if !c.closed {
-		_ = c.pushLocked(&Message{data: appendOpenPacket(nil, sid, false, &s.cfg)})
+		_ = c.pushLocked(newMessage(appendOpenPacket(nil, sid, false, &s.cfg), false))
 	}
 	c.mu.Unlock()
 	s.handler.OnOpen(c)
-	go c.readLoop(ws) // its wait group share was taken by register
+	s.watch(c, w)
 }
 
 // upgrade handles a websocket request carrying the sid of a session: the
 // start of a polling to websocket upgrade. Any other case (the session is
 // already on websocket or upgrading, upgrades are off) is accepted and then
 // closed, as clients expect a close rather than a failed handshake.
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
-	ws, err := s.upgrader.Upgrade(w, r, nil)
+func (s *Server) upgrade(rw http.ResponseWriter, r *http.Request, c *Conn) {
+	ws, err := s.upgrader.Upgrade(rw, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}
-	ws.SetReadLimit(s.cfg.MaxPayload)
+	w := newWSConn(s, ws.UnderlyingConn(), nil)
 	b64 := queryValue(r.URL.RawQuery, "b64") == "1"
 	c.mu.Lock()
 	ok := s.upgrades && !c.closed && c.transport == TransportPolling && c.probe == nil
 	if ok {
-		c.probe = ws
-		s.wg.Add(1)
-		go c.probeLoop(ws, b64)
+		c.probe = w
+		// One share for the socket (released when it closes), one for the probe
+		// goroutine.
+		s.wg.Add(2)
+		w.release = s.wg.Done
+		go c.probeLoop(w, b64)
 	}
 	c.mu.Unlock()
 	if !ok {
-		rejectWebSocket(ws, websocket.ClosePolicyViolation)
+		w.reject(closePolicyViolated)
 	}
-}
-
-// rejectWebSocket closes a websocket that will not carry a session.
-func rejectWebSocket(ws *websocket.Conn, code int) {
-	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
-	_ = ws.Close()
 }
 
 // probeLoop reads the probing websocket of an upgrade: "2probe" is answered
 // with "3probe" (and from then on every polling GET gets a noop), "5"
-// switches the session to this socket, which this goroutine then goes on
-// reading. Anything else, an error, or UpgradeTimeout without "5" aborts the
-// upgrade; the session stays on polling.
-func (c *Conn) probeLoop(ws *websocket.Conn, b64 bool) {
+// switches the session to this socket, which a poller then reads. Anything
+// else, an error, or UpgradeTimeout without "5" aborts the upgrade; the
+// session stays on polling.
+func (c *Conn) probeLoop(w *wsConn, b64 bool) {
 	defer c.srv.wg.Done()
-	_ = ws.SetReadDeadline(time.Now().Add(c.srv.cfg.UpgradeTimeout))
+	_ = w.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.UpgradeTimeout))
 	for {
-		typ, data, err := ws.ReadMessage()
+		op, data, err := w.readMessage()
 		switch {
 		case err != nil:
-		case typ == websocket.TextMessage && bytes.Equal(data, probePing):
+		case op == opPing:
+			if w.writeControl(append(appendFrameHeader(nil, opPong, len(data)), data...), writeWait) == nil {
+				continue
+			}
+		case op == opText && bytes.Equal(data, probePing):
 			c.mu.Lock()
-			ok := c.probe == ws
+			ok := c.probe == w
 			if ok {
 				c.upgrading = true
 				if c.getParked {
@@ -104,39 +96,45 @@ func (c *Conn) probeLoop(ws *websocket.Conn, b64 bool) {
 			}
 			c.mu.Unlock()
 			if !ok {
-				_ = ws.Close()
+				w.close()
 				return
 			}
 			// Only this goroutine writes to the probe until the switch.
-			_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err = ws.WriteMessage(websocket.TextMessage, probePong); err == nil {
+			frame := append(appendFrameHeader(nil, opText, len(probePong)), probePong...)
+			if w.writeControl(frame, writeWait) == nil {
 				continue
 			}
-		case typ == websocket.TextMessage && bytes.Equal(data, upgradeOK):
-			if c.completeUpgrade(ws, b64) {
-				_ = ws.SetReadDeadline(time.Time{})
-				c.readFrames(ws)
+		case op == opText && bytes.Equal(data, upgradeOK):
+			_ = w.nc.SetReadDeadline(time.Time{})
+			_ = w.nc.SetWriteDeadline(time.Time{})
+			if c.completeUpgrade(w, b64) {
+				// Frames that came right behind "5" are handled before the poller
+				// takes over the socket.
+				if len(w.rbuf) > 0 && !c.handleFrames(w, w.rbuf, true) {
+					return
+				}
+				c.srv.watch(c, w)
 				return
 			}
 		}
-		c.abortProbe(ws)
-		_ = ws.Close()
+		c.abortProbe(w)
+		w.close()
 		return
 	}
 }
 
-// completeUpgrade switches the session to ws and flushes the queue over it.
+// completeUpgrade switches the session to w and flushes the queue over it.
 // b64 comes from the websocket request: binary encoding is per transport.
-func (c *Conn) completeUpgrade(ws *websocket.Conn, b64 bool) bool {
+func (c *Conn) completeUpgrade(w *wsConn, b64 bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || c.probe != ws {
+	if c.closed || c.probe != w {
 		return false
 	}
 	c.probe = nil
 	c.upgrading = false
 	c.transport = TransportWebSocket
-	c.ws = ws
+	c.ws = w
 	c.b64 = b64 // read by the writer, which starts after this under the lock
 	if c.getParked {
 		c.wakeGetLocked() // it answers with a noop
@@ -147,116 +145,65 @@ func (c *Conn) completeUpgrade(ws *websocket.Conn, b64 bool) bool {
 	return true
 }
 
-func (c *Conn) abortProbe(ws *websocket.Conn) {
+func (c *Conn) abortProbe(w *wsConn) {
 	c.mu.Lock()
-	if c.probe == ws {
+	if c.probe == w {
 		c.probe = nil
 		c.upgrading = false
 	}
 	c.mu.Unlock()
 }
 
-// readLoop is the reader goroutine of a websocket session.
-func (c *Conn) readLoop(ws *websocket.Conn) {
+// readBlocking is a session's reader goroutine where no poller watches its
+// socket: the same frame handling on blocking reads.
+func (c *Conn) readBlocking(w *wsConn) {
 	defer c.srv.wg.Done()
-	c.readFrames(ws)
-}
-
-// readFrames reads and dispatches frames until the socket fails or the
-// session closes; it then drops the socket. It is kept shallow: the stack of
-// an idle reader is what an idle session costs.
-func (c *Conn) readFrames(ws *websocket.Conn) {
-	defer ws.Close()
-	for {
-		typ, r, err := ws.NextReader()
-		if err != nil {
-			c.readFailed(err)
-			return
-		}
-		if !c.readFrame(typ, r) {
-			return
-		}
+	buf := make([]byte, c.srv.cfg.ReadBufferSize)
+	read := func(b []byte) (int, error) { return w.nc.Read(b) }
+	for c.readReady(w, buf, read) {
 	}
 }
 
-func (c *Conn) readFailed(err error) {
-	if errors.Is(err, websocket.ErrReadLimit) {
-		c.shut(ReasonTransportError, fmt.Errorf("%w: %w", ErrPayloadTooLarge, err), closeNow, false)
+// writeInline is Send's fast path on websocket: with nothing queued and no
+// writer running, the sending goroutine takes the writer role and writes the
+// frames itself without blocking. What the socket does not take, and what was
+// queued meanwhile, goes to a writer goroutine. c.mu is held on entry and on
+// return, not during the write.
+func (c *Conn) writeInline(msgs []*Message) {
+	c.writerRunning = true
+	w, b64 := c.ws, c.b64
+	// The share the writer goroutine will need, taken while the open session
+	// holds one: added later, it could come after Close's Wait.
+	c.srv.wg.Add(1)
+	c.mu.Unlock()
+	var small [8][]byte
+	rest, err := w.tryWrite(messageFrames(small[:0], msgs, b64))
+	c.mu.Lock()
+	if err != nil {
+		c.writerRunning = false
+		c.shutLocked(ReasonTransportError, fmt.Errorf("engineio: websocket write: %w", err), closeNow, false)
+		c.srv.wg.Done()
 		return
 	}
-	c.shut(ReasonTransportClose, err, closeNow, false)
+	w.pend = rest
+	if (len(rest) == 0 && len(c.queue) == 0 && !c.closed) || (c.closed && !c.flushOnClose) {
+		c.writerRunning = false
+		c.srv.wg.Done()
+		return
+	}
+	// The writer goroutine delivers the rest, or the close frame of a flushing
+	// close, with the share taken above.
+	go c.writeLoop(w)
 }
 
-// readFrame reads one frame into a pooled buffer and handles it. Only
-// messages are copied out, since the handler owns what it gets.
-func (c *Conn) readFrame(typ int, r io.Reader) bool {
-	bp := readPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxPooledRead {
-			*bp = (*bp)[:0]
-			readPool.Put(bp)
-		}
-	}()
-	buf, err := readAll(r, (*bp)[:0])
-	*bp = buf
-	if err != nil {
-		c.readFailed(err)
-		return false
-	}
-	if typ == websocket.BinaryMessage {
-		c.deliver(bytes.Clone(buf), true)
-		return true
-	}
-	p, err := DecodePacket(buf)
-	if err != nil {
-		c.shut(ReasonParseError, err, closeNow, false)
-		return false
-	}
-	switch p.Type {
-	case PacketMessage:
-		data := p.Data
-		if !p.Binary {
-			data = bytes.Clone(data) // p.Data aliases the pooled buffer
-		}
-		c.deliver(data, p.Binary)
-	case PacketPong:
-		c.onPong()
-	case PacketClose:
-		c.shut(ReasonTransportClose, nil, closeNow, false)
-		return false
-	case PacketPing:
-		c.shut(ReasonTransportError, fmt.Errorf("%w: ping from the client", ErrProtocol), closeNow, false)
-		return false
-	}
-	// open, upgrade and noop mean nothing on an established websocket.
-	return true
-}
-
-// readAll appends everything r yields to buf.
-func readAll(r io.Reader, buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-}
-
-// writeLoop is the on-demand writer of a websocket session: started when
-// something is queued and no writer runs, it writes until the queue is empty
-// and then ends, so an idle session pins no writer goroutine. After a
-// flushing close it writes the close frame.
-func (c *Conn) writeLoop(ws *websocket.Conn) {
+// writeLoop is the writer goroutine of a websocket session: started when a
+// write has to wait for the socket, it writes until the queue is empty and
+// then ends, so an idle session pins no writer goroutine. After a flushing
+// close it writes the close frame.
+func (c *Conn) writeLoop(w *wsConn) {
 	defer c.srv.wg.Done()
 	var batch []*Message
-	var scratch []byte          // only for b64 clients
+	var bufs [][]byte
 	var closeDeadline time.Time // one bound for the whole flush after a close
 	for {
 		c.mu.Lock()
@@ -272,20 +219,29 @@ func (c *Conn) writeLoop(ws *websocket.Conn) {
 			c.mu.Unlock()
 			return
 		}
-		if len(c.queue) == 0 {
+		if len(c.queue) == 0 && len(w.pend) == 0 {
 			c.writerRunning = false
-			closing := c.closed
+			closing, code := c.closed, c.wsClose
 			if cap(c.queue) > maxKeptQueue {
 				c.queue = nil
 			}
 			c.mu.Unlock()
 			if closing {
-				deadline := time.Now().Add(closeGrace)
-				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline)
-				// The reader drops the socket on the client's close frame,
-				// or when this deadline passes.
-				_ = ws.SetReadDeadline(deadline)
+				if code == 0 {
+					_ = w.writeControl(appendCloseFrame(nil, closeNormal), closeGrace)
+					// The reader drops the socket on the client's close frame, or
+					// when the grace passes.
+					w.closeAfter(closeGrace)
+					return
+				}
+				// An answer to the client's close frame or to its protocol error:
+				// nothing more to wait for.
+				_ = w.writeControl(appendCloseFrame(nil, code), closeGrace)
+				w.close()
+				return
 			}
+			// A later write starts without this writer's deadline.
+			_ = w.nc.SetWriteDeadline(time.Time{})
 			return
 		}
 		batch, c.queue, c.spare = c.queue, c.spare, nil
@@ -293,20 +249,22 @@ func (c *Conn) writeLoop(ws *websocket.Conn) {
 		c.mu.Unlock()
 
 		if !closing {
-			_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
+			_ = w.nc.SetWriteDeadline(time.Now().Add(writeWait))
 		} else if closeDeadline.IsZero() {
 			closeDeadline = time.Now().Add(writeWait)
-			_ = ws.SetWriteDeadline(closeDeadline)
+			_ = w.nc.SetWriteDeadline(closeDeadline)
 		}
-		for _, m := range batch {
-			if err := m.writeTo(ws, c.b64, &scratch); err != nil {
-				c.mu.Lock()
-				c.writerRunning = false
-				c.shutLocked(ReasonTransportError, fmt.Errorf("engineio: websocket write: %w", err), closeNow, false)
-				c.mu.Unlock()
-				_ = ws.Close()
-				return
-			}
+		bufs = messageFrames(append(bufs[:0], w.pend...), batch, c.b64)
+		w.pend = nil
+		err := w.writeAll(bufs)
+		clear(bufs)
+		if err != nil {
+			c.mu.Lock()
+			c.writerRunning = false
+			c.shutLocked(ReasonTransportError, fmt.Errorf("engineio: websocket write: %w", err), closeNow, false)
+			c.mu.Unlock()
+			w.close()
+			return
 		}
 	}
 }

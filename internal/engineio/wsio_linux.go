@@ -1,0 +1,310 @@
+package engineio
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"unsafe"
+)
+
+// rawIO says whether sockets are read and written with raw, non-blocking calls.
+const rawIO = true
+
+// iovMax is the most buffers one writev takes (IOV_MAX on Linux).
+const iovMax = 1024
+
+// writev writes bufs with one writev(2), returning the bytes written.
+func writev(fd int, bufs [][]byte) (int, error) {
+	var small [8]syscall.Iovec
+	iov := small[:0]
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		if len(iov) == iovMax {
+			break
+		}
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	if len(iov) == 0 {
+		return 0, nil
+	}
+	n, _, errno := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	runtime.KeepAlive(bufs)
+	if errno != 0 {
+		if errno == syscall.EAGAIN {
+			return 0, errWouldBlock
+		}
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// writevNB writes bufs once, without waiting for the socket; errWouldBlock when it took
+// nothing.
+func writevNB(rc syscall.RawConn, bufs [][]byte) (int, error) {
+	var n int
+	var werr error
+	err := rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = writev(int(fd), bufs)
+			if werr != syscall.EINTR {
+				return true
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, werr
+}
+
+// writevAll writes bufs, parking on the runtime's poller while the socket is full, within
+// the connection's write deadline.
+func writevAll(rc syscall.RawConn, bufs [][]byte) error {
+	bufs = append([][]byte(nil), bufs...) // consumed below
+	var werr error
+	err := rc.Write(func(fd uintptr) bool {
+		for len(bufs) > 0 {
+			n, err := writev(int(fd), bufs)
+			switch {
+			case errors.Is(err, errWouldBlock):
+				return false
+			case err == syscall.EINTR:
+				continue
+			case err != nil:
+				werr = err
+				return true
+			}
+			bufs = consumed(bufs, n)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return werr
+}
+
+// readNB reads once without waiting; errWouldBlock when nothing is there.
+func readNB(rc syscall.RawConn, p []byte) (int, error) {
+	var n int
+	var rerr error
+	err := rc.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = syscall.Read(int(fd), p)
+			if rerr != syscall.EINTR {
+				return true
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if rerr == syscall.EAGAIN {
+		return 0, errWouldBlock
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n, rerr
+}
+
+// poller watches the sockets of websocket sessions with its own epoll set, so that an
+// idle session needs no goroutine: the epoll descriptor itself is waited on through the
+// runtime's network poller, and one goroutine reads every socket that becomes readable.
+// Sockets are registered one-shot and re-armed after each read, so a socket is only
+// ever read by one goroutine at a time.
+type poller struct {
+	epfd int
+	file *os.File // epfd, for the runtime's poller
+	rc   syscall.RawConn
+	done chan struct{}
+
+	mu    sync.Mutex // guards conns
+	conns map[int32]*pollee
+}
+
+type pollee struct {
+	c *Conn
+	w *wsConn
+}
+
+const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+
+// pollScratch is each poller's read buffer; larger frames get buffers of their own.
+const pollScratch = 64 << 10
+
+func newPoller() (*poller, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if err := syscall.SetNonblock(epfd, true); err != nil {
+		syscall.Close(epfd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	f := os.NewFile(uintptr(epfd), "epoll")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &poller{epfd: epfd, file: f, rc: rc, done: make(chan struct{}), conns: make(map[int32]*pollee)}, nil
+}
+
+// add starts watching w for session c. The epoll calls run inside rc.Control, which
+// holds the descriptor open: a descriptor number closed and reused by another socket
+// meanwhile is never registered in w's name.
+func (p *poller) add(c *Conn, w *wsConn) error {
+	pe := &pollee{c: c, w: w}
+	var aerr error
+	err := w.rc.Control(func(fd uintptr) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.conns[int32(fd)] = pe
+		w.poller.Store(p)
+		ev := syscall.EpollEvent{Events: pollEvents, Fd: int32(fd)}
+		if aerr = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev); aerr != nil {
+			delete(p.conns, int32(fd))
+			w.poller.Store(nil)
+		}
+	})
+	if err == nil {
+		err = aerr
+	}
+	if err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	if w.closed.Load() {
+		p.remove(w) // closed while being added: nothing may keep it
+	}
+	return nil
+}
+
+// remove stops watching w; w.close calls it before closing the descriptor.
+func (p *poller) remove(w *wsConn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pe := p.conns[int32(w.fd)]
+	if pe == nil || pe.w != w {
+		return
+	}
+	delete(p.conns, int32(w.fd))
+	_ = w.rc.Control(func(fd uintptr) {
+		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+	})
+}
+
+// rearm watches pe again after a read, unless it left meanwhile.
+func (p *poller) rearm(pe *pollee) {
+	_ = pe.w.rc.Control(func(fd uintptr) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.conns[int32(fd)] == pe {
+			ev := syscall.EpollEvent{Events: pollEvents, Fd: int32(fd)}
+			_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(fd), &ev)
+		}
+	})
+}
+
+// run is the poller's goroutine; it ends when the poller is closed.
+func (p *poller) run() {
+	defer close(p.done)
+	events := make([]syscall.EpollEvent, 128)
+	scratch := make([]byte, pollScratch)
+	for {
+		var n int
+		err := p.rc.Read(func(fd uintptr) bool {
+			var werr error
+			n, werr = syscall.EpollWait(int(fd), events, 0)
+			if werr != nil {
+				n = 0
+				return werr != syscall.EINTR // an error other than EINTR: look again below
+			}
+			return n > 0
+		})
+		if err != nil {
+			return // closed
+		}
+		for i := 0; i < n; i++ {
+			p.mu.Lock()
+			pe := p.conns[events[i].Fd]
+			p.mu.Unlock()
+			if pe == nil {
+				continue
+			}
+			read := func(b []byte) (int, error) { return readNB(pe.w.rc, b) }
+			if pe.c.readReady(pe.w, scratch, read) {
+				p.rearm(pe)
+			}
+		}
+	}
+}
+
+// close stops the poller and waits for its goroutine.
+func (p *poller) close() {
+	_ = p.file.Close()
+	<-p.done
+}
+
+// pollers are a server's readiness pollers, started with its first websocket session.
+type pollers struct {
+	mu   sync.Mutex
+	list []*poller
+	next int
+	err  error // the poller could not start: sessions fall back to reader goroutines
+}
+
+// watch hands w to a poller; without one (not Linux, or no epoll) it starts a reader
+// goroutine for w instead.
+func (s *Server) watch(c *Conn, w *wsConn) {
+	if w.rc != nil && w.fd >= 0 {
+		if p := s.pollers.pick(); p != nil && p.add(c, w) == nil {
+			return
+		}
+	}
+	s.wg.Add(1)
+	go c.readBlocking(w)
+}
+
+func (ps *pollers) pick() *poller {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.err != nil {
+		return nil
+	}
+	if ps.list == nil {
+		for range max(1, runtime.GOMAXPROCS(0)) {
+			p, err := newPoller()
+			if err != nil {
+				ps.err = err
+				break
+			}
+			ps.list = append(ps.list, p)
+			go p.run()
+		}
+		if len(ps.list) == 0 {
+			return nil
+		}
+	}
+	p := ps.list[ps.next%len(ps.list)]
+	ps.next++
+	return p
+}
+
+// stop closes every poller; the server's sessions are closed by then.
+func (ps *pollers) stop() {
+	ps.mu.Lock()
+	list := ps.list
+	ps.list = nil
+	ps.err = errors.New("engineio: server closed")
+	ps.mu.Unlock()
+	for _, p := range list {
+		p.close()
+	}
+}
