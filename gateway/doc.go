@@ -34,7 +34,8 @@
 //   - Each connection has one reader goroutine (websocket) or is read by the request that
 //     carries its data (polling).
 //   - One socket's events, its connect middleware and its disconnect handlers run one at a
-//     time, in arrival order, on a goroutine that exists only while work is waiting;
+//     time, in arrival order, on a goroutine it holds only while work is waiting (taken
+//     from the server's pool of worker goroutines, which end after 100 ms idle);
 //     different sockets run in parallel. Events wait until the middleware and connect
 //     hooks have finished.
 //   - Each connection has one writer fed by a bounded queue; a Socket.IO packet and its

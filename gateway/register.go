@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/decorators"
 )
@@ -46,6 +48,8 @@ var (
 	typeSocket     = reflect.TypeFor[*Socket]()
 	typeEvent      = reflect.TypeFor[*Event]()
 	typeArgs       = reflect.TypeFor[Args]()
+	typeRawMessage = reflect.TypeFor[json.RawMessage]()
+	typeString     = reflect.TypeFor[string]()
 	typeError      = reflect.TypeFor[error]()
 	typeGatewayTag = reflect.TypeFor[decorators.Gateway]()
 	typeSubscribe  = reflect.TypeFor[decorators.Subscribe]()
@@ -451,7 +455,7 @@ func (h *methodHandler) run(ec *ExecutionContext, e *Event) (any, error) {
 func (h *methodHandler) decodeBody(ec *ExecutionContext, e *Event, n int) (reflect.Value, error) {
 	t := h.bodies[n]
 	ptr := reflect.New(t)
-	if raw := e.Args.Raw(n); raw != nil && string(raw) != "null" {
+	if raw := e.Args.Raw(n); raw != nil && string(raw) != "null" && !decodeFast(ptr.Elem(), raw, e.Args.attachments) {
 		if err := e.Args.Decode(n, ptr.Interface()); err != nil {
 			return reflect.Value{}, decodeError(n, t, err)
 		}
@@ -465,6 +469,21 @@ func (h *methodHandler) decodeBody(ec *ExecutionContext, e *Event, n int) (refle
 		}
 	}
 	return ptr.Elem(), nil
+}
+
+// decodeFast decodes the two most common bodies without encoding/json: a
+// json.RawMessage (a copy of the argument, which the decoder has validated) and a string
+// without escapes. It reports false when the general path must run.
+func decodeFast(v reflect.Value, raw json.RawMessage, attachments [][]byte) bool {
+	switch {
+	case v.Type() == typeRawMessage && len(attachments) == 0:
+		v.SetBytes(bytes.Clone(raw))
+		return true
+	case v.Type() == typeString && len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw):
+		v.SetString(string(raw[1 : len(raw)-1]))
+		return true
+	}
+	return false
 }
 
 func decodeError(n int, t reflect.Type, err error) error {

@@ -33,6 +33,7 @@ type Server struct {
 
 	closing atomic.Bool
 	active  activity
+	workers workers // goroutines of the sockets' event loops
 
 	// The handler pipeline given as options; read-only after NewServer.
 	guards       []Guard

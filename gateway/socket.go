@@ -367,15 +367,39 @@ func (s *Socket) sendPacket(p *socketio.Packet) {
 }
 
 func (s *Socket) sendAck(id int64, args []any) error {
-	data, atts, err := encodeArgs(args)
+	if len(args) == 1 {
+		if _, ok := args[0].(Args); ok {
+			data, atts, err := encodeArgs(args)
+			if err != nil {
+				return err
+			}
+			typ := socketio.Ack
+			if len(atts) > 0 {
+				typ = socketio.BinaryAck
+			}
+			s.sendPacket(&socketio.Packet{Type: typ, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts})
+			return nil
+		}
+	}
+	args, err := expandArgs(args)
 	if err != nil {
 		return err
 	}
-	typ := socketio.Ack
-	if len(atts) > 0 {
-		typ = socketio.BinaryAck
+	// The whole Engine.IO packet in one buffer: '4', the header, the arguments.
+	buf, atts, err := socketio.AppendAckPacket(append(make([]byte, 0, 64), engineio.PacketMessage), s.nsp.name, id, args)
+	if err != nil {
+		return fmt.Errorf("gateway: encoding acknowledgement: %w", err)
 	}
-	s.sendPacket(&socketio.Packet{Type: typ, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts})
+	if len(atts) == 0 {
+		s.send([]*engineio.Message{engineio.NewTextMessage(buf)}, false)
+		return nil
+	}
+	msgs := make([]*engineio.Message, 0, 1+len(atts))
+	msgs = append(msgs, engineio.NewTextMessage(buf))
+	for _, a := range atts {
+		msgs = append(msgs, engineio.NewBinaryMessage(a))
+	}
+	s.send(msgs, false)
 	return nil
 }
 
@@ -398,7 +422,7 @@ func (s *Socket) enqueue(j job) bool {
 	s.mu.Unlock()
 	if start {
 		s.nsp.srv.active.add(1)
-		go s.run()
+		s.nsp.srv.workers.run(s.run)
 	}
 	return true
 }
@@ -566,15 +590,11 @@ func (s *Socket) onAck(p *socketio.Packet) {
 
 // dispatch calls the handlers of one event.
 func (s *Socket) dispatch(p *socketio.Packet) {
-	raw, err := socketio.SplitArgs(p.Data)
-	if err != nil || len(raw) == 0 {
+	name, args, err := socketio.SplitEvent(p.Data)
+	if err != nil {
 		return // the decoder has validated the shape; nothing sensible to do
 	}
-	var name string
-	if json.Unmarshal(raw[0], &name) != nil {
-		name = string(raw[0]) // numeric event names
-	}
-	ev := &Event{Name: name, Args: Args{raw: raw[1:], attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
+	ev := &Event{Name: name, Args: Args{raw: args, attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
 	s.mu.Lock()
 	hs := s.handlers[name]
 	anys := s.anyHandlers
