@@ -159,8 +159,7 @@ func (c *Conn) abortProbe(w *wsConn) {
 func (c *Conn) readBlocking(w *wsConn) {
 	defer c.srv.wg.Done()
 	buf := make([]byte, c.srv.cfg.ReadBufferSize)
-	read := func(b []byte) (int, error) { return w.nc.Read(b) }
-	for c.readReady(w, buf, read) {
+	for c.readReady(w, buf, w.nc) {
 	}
 }
 
@@ -176,8 +175,10 @@ func (c *Conn) writeInline(msgs []*Message) {
 	// holds one: added later, it could come after Close's Wait.
 	c.srv.wg.Add(1)
 	c.mu.Unlock()
-	var small [8][]byte
-	rest, err := w.tryWrite(messageFrames(small[:0], msgs, b64))
+	ws := getWriteScratch()
+	ws.bufs = messageFrames(ws.small[:0], msgs, b64)
+	rest, err := w.tryWrite(ws)
+	putWriteScratch(ws)
 	c.mu.Lock()
 	if err != nil {
 		c.writerRunning = false

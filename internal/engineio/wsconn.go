@@ -148,13 +148,39 @@ func consumed(bufs [][]byte, n int) [][]byte {
 	return bufs
 }
 
-// tryWrite writes bufs without blocking and returns the rest the socket did not take
+// writeScratch is one non-blocking write: its frame list and, on Linux, its raw write
+// callback, bound once. Pooled, so that a write allocates nothing (a closure capturing
+// its results would escape to the heap on every call).
+type writeScratch struct {
+	small [8][]byte // room for the frames of a few messages
+	bufs  [][]byte
+	n     int
+	err   error
+	fn    func(fd uintptr) bool
+}
+
+var writeScratches = sync.Pool{New: func() any {
+	ws := new(writeScratch)
+	ws.fn = ws.do
+	return ws
+}}
+
+func getWriteScratch() *writeScratch { return writeScratches.Get().(*writeScratch) }
+
+func putWriteScratch(ws *writeScratch) {
+	clear(ws.small[:])
+	ws.bufs = nil
+	writeScratches.Put(ws)
+}
+
+// tryWrite writes ws.bufs without blocking and returns the rest the socket did not take
 // (a copy of the list: the caller may keep it).
-func (w *wsConn) tryWrite(bufs [][]byte) ([][]byte, error) {
+func (w *wsConn) tryWrite(ws *writeScratch) ([][]byte, error) {
+	bufs := ws.bufs
 	if w.rc == nil {
 		return append([][]byte(nil), bufs...), nil
 	}
-	n, err := writevNB(w.rc, bufs)
+	n, err := writevNB(w.rc, ws)
 	if err != nil && !errors.Is(err, errWouldBlock) {
 		return nil, err
 	}
@@ -176,9 +202,9 @@ func (w *wsConn) writeAll(bufs [][]byte) error {
 }
 
 // readReady reads what the socket holds and handles every complete frame, for the
-// poller (read does not block) or a blocking reader. It returns false when the session
+// poller (r does not block: errWouldBlock) or a blocking reader. It returns false when the session
 // stops reading (closed, failed, or a protocol error).
-func (c *Conn) readReady(w *wsConn, scratch []byte, read func([]byte) (int, error)) bool {
+func (c *Conn) readReady(w *wsConn, scratch []byte, r io.Reader) bool {
 	for round := 0; round < 4; round++ {
 		// Read into scratch after what is kept of an incomplete frame, or into a buffer
 		// of its own for a frame larger than scratch.
@@ -194,7 +220,7 @@ func (c *Conn) readReady(w *wsConn, scratch []byte, read func([]byte) (int, erro
 			copy(buf, w.rbuf)
 		}
 		have := len(w.rbuf)
-		n, err := read(buf[have:])
+		n, err := r.Read(buf[have:])
 		if errors.Is(err, errWouldBlock) {
 			return true
 		}

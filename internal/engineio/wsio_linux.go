@@ -44,19 +44,21 @@ func writev(fd int, bufs [][]byte) (int, error) {
 	return int(n), nil
 }
 
-// writevNB writes bufs once, without waiting for the socket; errWouldBlock when it took
-// nothing.
-func writevNB(rc syscall.RawConn, bufs [][]byte) (int, error) {
-	var n int
-	var werr error
-	err := rc.Write(func(fd uintptr) bool {
-		for {
-			n, werr = writev(int(fd), bufs)
-			if werr != syscall.EINTR {
-				return true
-			}
+func (ws *writeScratch) do(fd uintptr) bool {
+	for {
+		ws.n, ws.err = writev(int(fd), ws.bufs)
+		if ws.err != syscall.EINTR {
+			return true
 		}
-	})
+	}
+}
+
+// writevNB writes ws.bufs once, without waiting for the socket; errWouldBlock when it
+// took nothing.
+func writevNB(rc syscall.RawConn, ws *writeScratch) (int, error) {
+	err := rc.Write(ws.fn)
+	n, werr := ws.n, ws.err
+	ws.err = nil
 	if err != nil {
 		return 0, err
 	}
@@ -90,18 +92,36 @@ func writevAll(rc syscall.RawConn, bufs [][]byte) error {
 	return werr
 }
 
-// readNB reads once without waiting; errWouldBlock when nothing is there.
-func readNB(rc syscall.RawConn, p []byte) (int, error) {
-	var n int
-	var rerr error
-	err := rc.Read(func(fd uintptr) bool {
-		for {
-			n, rerr = syscall.Read(int(fd), p)
-			if rerr != syscall.EINTR {
-				return true
-			}
+// rawRead is a poller's non-blocking reader, its callback bound once (see rawWrite).
+type rawRead struct {
+	rc  syscall.RawConn
+	p   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+func newRawRead() *rawRead {
+	rr := new(rawRead)
+	rr.fn = rr.do
+	return rr
+}
+
+func (rr *rawRead) do(fd uintptr) bool {
+	for {
+		rr.n, rr.err = syscall.Read(int(fd), rr.p)
+		if rr.err != syscall.EINTR {
+			return true
 		}
-	})
+	}
+}
+
+// Read reads once without waiting; errWouldBlock when nothing is there.
+func (rr *rawRead) Read(p []byte) (int, error) {
+	rr.p = p
+	err := rr.rc.Read(rr.fn)
+	n, rerr := rr.n, rr.err
+	rr.p, rr.err = nil, nil
 	if err != nil {
 		return 0, err
 	}
@@ -127,6 +147,10 @@ type poller struct {
 
 	mu    sync.Mutex // guards conns
 	conns map[int32]*pollee
+
+	// Used by the poller's goroutine only.
+	cur     *pollee
+	rearmFn func(fd uintptr)
 }
 
 type pollee struct {
@@ -154,7 +178,9 @@ func newPoller() (*poller, error) {
 		f.Close()
 		return nil, err
 	}
-	return &poller{epfd: epfd, file: f, rc: rc, done: make(chan struct{}), conns: make(map[int32]*pollee)}, nil
+	p := &poller{epfd: epfd, file: f, rc: rc, done: make(chan struct{}), conns: make(map[int32]*pollee)}
+	p.rearmFn = p.doRearm
+	return p, nil
 }
 
 // add starts watching w for session c. The epoll calls run inside rc.Control, which
@@ -200,16 +226,21 @@ func (p *poller) remove(w *wsConn) {
 	})
 }
 
-// rearm watches pe again after a read, unless it left meanwhile.
+// rearm watches pe again after a read, unless it left meanwhile. It runs on the
+// poller's goroutine only: the callback is bound once, with pe in p.cur.
 func (p *poller) rearm(pe *pollee) {
-	_ = pe.w.rc.Control(func(fd uintptr) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.conns[int32(fd)] == pe {
-			ev := syscall.EpollEvent{Events: pollEvents, Fd: int32(fd)}
-			_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(fd), &ev)
-		}
-	})
+	p.cur = pe
+	_ = pe.w.rc.Control(p.rearmFn)
+	p.cur = nil
+}
+
+func (p *poller) doRearm(fd uintptr) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[int32(fd)] == p.cur {
+		ev := syscall.EpollEvent{Events: pollEvents, Fd: int32(fd)}
+		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(fd), &ev)
+	}
 }
 
 // run is the poller's goroutine; it ends when the poller is closed.
@@ -217,17 +248,19 @@ func (p *poller) run() {
 	defer close(p.done)
 	events := make([]syscall.EpollEvent, 128)
 	scratch := make([]byte, pollScratch)
+	rr := newRawRead()
+	var n int
+	wait := func(fd uintptr) bool {
+		var werr error
+		n, werr = syscall.EpollWait(int(fd), events, 0)
+		if werr != nil {
+			n = 0
+			return werr != syscall.EINTR // an error other than EINTR: look again below
+		}
+		return n > 0
+	}
 	for {
-		var n int
-		err := p.rc.Read(func(fd uintptr) bool {
-			var werr error
-			n, werr = syscall.EpollWait(int(fd), events, 0)
-			if werr != nil {
-				n = 0
-				return werr != syscall.EINTR // an error other than EINTR: look again below
-			}
-			return n > 0
-		})
+		err := p.rc.Read(wait)
 		if err != nil {
 			return // closed
 		}
@@ -238,8 +271,8 @@ func (p *poller) run() {
 			if pe == nil {
 				continue
 			}
-			read := func(b []byte) (int, error) { return readNB(pe.w.rc, b) }
-			if pe.c.readReady(pe.w, scratch, read) {
+			rr.rc = pe.w.rc
+			if pe.c.readReady(pe.w, scratch, rr) {
 				p.rearm(pe)
 			}
 		}

@@ -10,7 +10,9 @@ import (
 // Without epoll every session has a reader goroutine, and every write that does not fit
 // the first attempt goes to the writer goroutine; the framing is the same.
 
-func writevNB(syscall.RawConn, [][]byte) (int, error) { return 0, errWouldBlock }
+func writevNB(syscall.RawConn, *writeScratch) (int, error) { return 0, errWouldBlock }
+
+func (ws *writeScratch) do(uintptr) bool { return true }
 
 func writevAll(rc syscall.RawConn, bufs [][]byte) error {
 	return errors.New("engineio: no raw writes on this platform")
