@@ -506,13 +506,12 @@ func testAckFailures(t *testing.T, srv server) {
 	if _, err := c.Socket.EmitWithAck(ctx, "hold"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("EmitWithAck past its deadline: %v", err)
 	}
+	// The server drops the connection instead of acknowledging.
 	failed := make(chan error, 1)
 	go func() {
-		_, err := c.Socket.EmitWithAck(context.Background(), "hold")
+		_, err := c.Socket.EmitWithAck(context.Background(), "drop-me")
 		failed <- err
 	}()
-	// The hold packet is written before the drop request: one writer, in order.
-	_ = c.Emit("drop-me")
 	c.ExpectDisconnect(t)
 	select {
 	case err := <-failed:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -65,19 +66,26 @@ func TestReconnect100TimesNoLeak(t *testing.T) {
 	t.Run("websocket", func(t *testing.T) {
 		srv := gatewaytest.NewServer(t, gateway.Config{})
 		srv.OnConnection(func(s *gateway.Socket) { _ = s.Emit("hello", s.ID()) })
-		reconnect100(t, srv.URL, []string{client.TransportWebSocket}, srv.DropConnections, srv.Close)
+		reconnect100(t, srv.URL, []string{client.TransportWebSocket}, srv.DropConnections, srv.CloseWait)
 	})
 	t.Run("polling-then-websocket", func(t *testing.T) {
+		var all []*gatewaytest.Server
 		start := func(addr string) *gatewaytest.Server {
-			srv := gatewaytest.NewServerAt(t, addr, gateway.Config{})
+			srv := gatewaytest.NewUnstartedServer(t, gateway.Config{})
 			srv.OnConnection(func(s *gateway.Socket) { _ = s.Emit("hello", s.ID()) })
+			srv.StartAt(addr) // handlers first: the client is already knocking
+			all = append(all, srv)
 			return srv
 		}
 		srv := start("127.0.0.1:0")
 		reconnect100(t, srv.URL, nil, func() {
 			srv.Close()
 			srv = start(srv.Addr)
-		}, func() { srv.Close() })
+		}, func() {
+			for _, s := range all {
+				s.CloseWait()
+			}
+		})
 	})
 }
 
@@ -125,8 +133,32 @@ func reconnect100(t *testing.T, url string, transports []string, cut, stop func(
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d file descriptors open after 100 reconnections and Close, %d before", n, fds)
+			t.Fatalf("%d file descriptors open after 100 reconnections and Close, %d before:\n%s", n, fds, describeFDs())
 		}
 		time.Sleep(10 * time.Millisecond) // no event announces a closed descriptor
 	}
+}
+
+// describeFDs lists the open descriptors, with the TCP endpoints of sockets.
+func describeFDs() string {
+	tcp := map[string]string{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fields := strings.Fields(line)
+			if len(fields) > 9 {
+				tcp[fields[9]] = fields[1] + " -> " + fields[2] + " state " + fields[3]
+			}
+		}
+	}
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var out []string
+	for _, e := range ents {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		if inode, ok := strings.CutPrefix(target, "socket:["); ok {
+			target += " " + tcp[strings.TrimSuffix(inode, "]")]
+		}
+		out = append(out, e.Name()+": "+target)
+	}
+	return strings.Join(out, "\n")
 }

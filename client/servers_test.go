@@ -69,8 +69,10 @@ func startGateway(t *testing.T) server {
 func (g *gatewayServer) URL() string     { return g.srv.URL }
 func (g *gatewayServer) Kill(*testing.T) { g.srv.Close() }
 func (g *gatewayServer) Restart(t *testing.T) {
-	g.srv = gatewaytest.NewServerAt(t, g.addr, gateway.Config{})
+	// The handlers are in place before the first reconnecting client gets in.
+	g.srv = gatewaytest.NewUnstartedServer(t, gateway.Config{})
 	mirror(g.srv)
+	g.srv.StartAt(g.addr)
 }
 
 func (g *gatewayServer) SilentURL(t *testing.T) string { return startSilent(t) }

@@ -15,8 +15,10 @@
 //	}
 //
 // Everything is closed by t.Cleanup. [Server.Close] stops a server abruptly, like a crash,
-// and [NewServerAt] can start a new one on the same address, to test reconnection;
-// [Server.DropConnections] simulates a network failure.
+// and a new one can listen on the same address to test reconnection: build it with
+// [NewUnstartedServer], add its handlers, then [Server.StartAt] the old Addr, so that
+// clients already reconnecting find the handlers in place. [Server.DropConnections]
+// simulates a network failure.
 //
 // # Concurrency
 //
