@@ -27,12 +27,12 @@ func (s *syncBufferPool) Put(v any) { s.p.Put(v) }
 
 func newDialer(jar http.CookieJar) *websocket.Dialer {
 	return &websocket.Dialer{
-		Proxy:            http.ProxyFromEnvironment,
-		HandshakeTimeout: defaultConnectTimeout,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  4096,
-		WriteBufferPool:  wsWriteBuffers,
-		Jar:              jar,
+		Proxy: http.ProxyFromEnvironment,
+		// No HandshakeTimeout: every dial has a context bounded by ConnectTimeout.
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		WriteBufferPool: wsWriteBuffers,
+		Jar:             jar,
 	}
 }
 
