@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"encoding/base64"
+	"sync/atomic"
 )
 
 // A Message is one encoded Engine.IO packet ready to be written, immutable
@@ -9,7 +10,9 @@ import (
 // it once and sends the same *Message to every recipient.
 //
 // On websocket, its frame is its header (kept in the Message, built once) and
-// its data, written together with one writev; nothing is copied per recipient.
+// its data, written together with one writev; from the second websocket
+// recipient on, a copy of the whole frame in one buffer, built once, is written
+// instead. Nothing is copied per recipient.
 // Polling recipients copy the bytes into their response (binary as 'b' and
 // base64).
 type Message struct {
@@ -20,6 +23,11 @@ type Message struct {
 	wsOp   byte // a websocket control frame (pong) rather than a packet; 0 for packets
 	hdrLen uint8
 	hdr    [maxFrameHeader]byte // the websocket frame header of data
+
+	// A message written to more than one websocket gets its frame in one piece, so that
+	// every later recipient costs a plain write of one buffer.
+	wsWrites atomic.Uint32
+	frame    atomic.Pointer[[]byte]
 }
 
 // NewTextMessage returns a text "message" packet. packet is the encoded
@@ -110,5 +118,16 @@ func (m *Message) appendFrame(bufs [][]byte, b64 bool) [][]byte {
 		f := appendFrameHeader(make([]byte, 0, maxFrameHeader+n), opText, n)
 		return append(bufs, m.appendPolling(f))
 	}
-	return append(bufs, m.hdr[:m.hdrLen], m.data)
+	if f := m.frame.Load(); f != nil {
+		return append(bufs, *f)
+	}
+	if m.wsWrites.Add(1) == 1 {
+		return append(bufs, m.hdr[:m.hdrLen], m.data)
+	}
+	f := make([]byte, 0, int(m.hdrLen)+len(m.data))
+	f = append(append(f, m.hdr[:m.hdrLen]...), m.data...)
+	if !m.frame.CompareAndSwap(nil, &f) {
+		return append(bufs, *m.frame.Load())
+	}
+	return append(bufs, f)
 }
