@@ -159,7 +159,7 @@ func (c *Conn) abortProbe(w *wsConn) {
 func (c *Conn) readBlocking(w *wsConn) {
 	defer c.srv.wg.Done()
 	buf := make([]byte, c.srv.cfg.ReadBufferSize)
-	for c.readReady(w, buf, w.nc) {
+	for c.readReady(w, buf, w.nc) != readEnd {
 	}
 }
 

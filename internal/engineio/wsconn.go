@@ -201,11 +201,23 @@ func (w *wsConn) writeAll(bufs [][]byte) error {
 	return writevAll(w.rc, bufs)
 }
 
+// readState is what readReady leaves a socket in.
+type readState uint8
+
+const (
+	readIdle  readState = iota // drained: the next data brings a new readiness event
+	readAgain                  // stopped with data perhaps still there: call again soon
+	readEnd                    // the session stopped reading (closed, failed, protocol error)
+)
+
+// readRounds bounds the reads of one readReady call, so that one busy socket does not
+// hold the poller from the others.
+const readRounds = 4
+
 // readReady reads what the socket holds and handles every complete frame, for the
-// poller (r does not block: errWouldBlock) or a blocking reader. It returns false when the session
-// stops reading (closed, failed, or a protocol error).
-func (c *Conn) readReady(w *wsConn, scratch []byte, r io.Reader) bool {
-	for round := 0; round < 4; round++ {
+// poller (r does not block: it returns errWouldBlock) or a blocking reader.
+func (c *Conn) readReady(w *wsConn, scratch []byte, r io.Reader) readState {
+	for round := 0; round < readRounds; round++ {
 		// Read into scratch after what is kept of an incomplete frame, or into a buffer
 		// of its own for a frame larger than scratch.
 		buf, own := scratch, false
@@ -222,26 +234,28 @@ func (c *Conn) readReady(w *wsConn, scratch []byte, r io.Reader) bool {
 		have := len(w.rbuf)
 		n, err := r.Read(buf[have:])
 		if errors.Is(err, errWouldBlock) {
-			return true
+			return readIdle
 		}
 		if n == 0 && err == nil {
 			err = io.EOF
 		}
 		if n > 0 && !c.handleFrames(w, buf[:have+n], own) {
-			return false
+			return readEnd
 		}
 		if err != nil {
 			if n > 0 && errors.Is(err, io.EOF) {
 				continue // the next read reports the end again
 			}
 			c.readFailed(w, err)
-			return false
+			return readEnd
 		}
 		if have+n < len(buf) {
-			return true // drained: a level-triggered poller reports more data anew
+			// A short read of a stream socket took all it held: new data raises a new
+			// edge, so there is no need to read again until EAGAIN.
+			return readIdle
 		}
 	}
-	return true
+	return readAgain
 }
 
 // handleFrames handles the complete frames of b and keeps an incomplete tail in rbuf;

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,5 +347,63 @@ func TestUnmaskedFrameClosesWithProtocolError(t *testing.T) {
 	}
 	if ev := h.nextClose(t); ev.reason != ReasonParseError || !errors.Is(ev.err, ErrProtocol) {
 		t.Errorf("OnClose %q %v", ev.reason, ev.err)
+	}
+}
+
+// countingHandler counts the messages of every session; its OnOpen and OnClose go to a
+// recorder.
+type countingHandler struct {
+	*recorder
+	mu   sync.Mutex
+	seen map[*Conn]int
+	all  chan struct{} // closed when want messages have arrived in all
+	want int
+	n    int
+}
+
+func (h *countingHandler) OnMessage(c *Conn, data []byte, binary bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seen[c]++
+	if h.n++; h.n == h.want {
+		close(h.all)
+	}
+}
+
+// TestBusySocketDoesNotStarveOthers sends far more than one share of reads in one burst
+// on one socket while another socket talks: both get everything, in order per socket.
+func TestBusySocketDoesNotStarveOthers(t *testing.T) {
+	const burst = 20000 // frames of ~100 bytes: about 8 poller shares of reads
+	h := &countingHandler{recorder: newRecorder(false), seen: map[*Conn]int{}, all: make(chan struct{}), want: burst + 50}
+	e := newEnvWith(t, NewServer(Config{PingInterval: time.Hour, PingTimeout: time.Hour}, h), h.recorder)
+	busy, _ := e.wsSession("")
+	cb := h.nextOpen(t)
+	quiet, _ := e.wsSession("")
+	cq := h.nextOpen(t)
+	frame := clientFrameBytes(true, opText, []byte("4"+strings.Repeat("m", 96)), testKey)
+	stream := bytes.Repeat(frame, burst)
+	done := make(chan error, 1)
+	go func() {
+		_ = busy.UnderlyingConn().SetWriteDeadline(time.Now().Add(testTimeout))
+		_, err := busy.UnderlyingConn().Write(stream)
+		done <- err
+	}()
+	for i := 0; i < 50; i++ {
+		writeWS(t, quiet, websocket.TextMessage, "4q")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-h.all:
+	case <-time.After(testTimeout):
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		t.Fatalf("messages: busy %d of %d, quiet %d of 50", h.seen[cb], burst, h.seen[cq])
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.seen[cb] != burst || h.seen[cq] != 50 {
+		t.Fatalf("busy %d, quiet %d", h.seen[cb], h.seen[cq])
 	}
 }

@@ -142,9 +142,11 @@ func (rr *rawRead) Read(p []byte) (int, error) {
 
 // poller watches the sockets of websocket sessions with its own epoll set, so that an
 // idle session needs no goroutine: the epoll descriptor itself is waited on through the
-// runtime's network poller, and one goroutine reads every socket that becomes readable.
-// Sockets are registered one-shot and re-armed after each read, so a socket is only
-// ever read by one goroutine at a time.
+// runtime's network poller, and one goroutine reads every socket that becomes readable,
+// so a socket is only ever read by one goroutine at a time. Sockets are registered
+// edge-triggered: each new arrival of data raises an event, and a socket is read until
+// a short read (or, to share the goroutine fairly, a few reads, then again after the
+// other ready sockets).
 type poller struct {
 	epfd int
 	file *os.File // epfd, for the runtime's poller
@@ -153,10 +155,6 @@ type poller struct {
 
 	mu    sync.Mutex // guards conns
 	conns map[int32]*pollee
-
-	// Used by the poller's goroutine only.
-	cur     *pollee
-	rearmFn func(fd uintptr)
 }
 
 type pollee struct {
@@ -164,7 +162,7 @@ type pollee struct {
 	w *wsConn
 }
 
-const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | -syscall.EPOLLET
 
 // pollScratch is each poller's read buffer; larger frames get buffers of their own.
 const pollScratch = 64 << 10
@@ -184,9 +182,7 @@ func newPoller() (*poller, error) {
 		f.Close()
 		return nil, err
 	}
-	p := &poller{epfd: epfd, file: f, rc: rc, done: make(chan struct{}), conns: make(map[int32]*pollee)}
-	p.rearmFn = p.doRearm
-	return p, nil
+	return &poller{epfd: epfd, file: f, rc: rc, done: make(chan struct{}), conns: make(map[int32]*pollee)}, nil
 }
 
 // add starts watching w for session c. The epoll calls run inside rc.Control, which
@@ -232,30 +228,15 @@ func (p *poller) remove(w *wsConn) {
 	})
 }
 
-// rearm watches pe again after a read, unless it left meanwhile. It runs on the
-// poller's goroutine only: the callback is bound once, with pe in p.cur.
-func (p *poller) rearm(pe *pollee) {
-	p.cur = pe
-	_ = pe.w.rc.Control(p.rearmFn)
-	p.cur = nil
-}
-
-func (p *poller) doRearm(fd uintptr) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.conns[int32(fd)] == p.cur {
-		ev := syscall.EpollEvent{Events: pollEvents, Fd: int32(fd)}
-		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(fd), &ev)
-	}
-}
-
 // run is the poller's goroutine; it ends when the poller is closed.
 func (p *poller) run() {
 	defer close(p.done)
 	events := make([]syscall.EpollEvent, 128)
 	scratch := make([]byte, pollScratch)
 	rr := newRawRead()
+	var again, next []*pollee // sockets left with data after their share of reads
 	var n int
+	park := true
 	wait := func(fd uintptr) bool {
 		var werr error
 		n, werr = syscall.EpollWait(int(fd), events, 0)
@@ -263,25 +244,37 @@ func (p *poller) run() {
 			n = 0
 			return werr != syscall.EINTR // an error other than EINTR: look again below
 		}
-		return n > 0
+		return n > 0 || !park
+	}
+	read := func(pe *pollee) {
+		rr.rc = pe.w.rc
+		if pe.c.readReady(pe.w, scratch, rr) == readAgain {
+			next = append(next, pe)
+		}
 	}
 	for {
-		err := p.rc.Read(wait)
-		if err != nil {
+		park = len(again) == 0
+		if err := p.rc.Read(wait); err != nil {
 			return // closed
 		}
 		for i := 0; i < n; i++ {
 			p.mu.Lock()
 			pe := p.conns[events[i].Fd]
 			p.mu.Unlock()
-			if pe == nil {
-				continue
-			}
-			rr.rc = pe.w.rc
-			if pe.c.readReady(pe.w, scratch, rr) {
-				p.rearm(pe)
+			if pe != nil {
+				read(pe)
 			}
 		}
+		for _, pe := range again {
+			p.mu.Lock()
+			still := p.conns[int32(pe.w.fd)] == pe
+			p.mu.Unlock()
+			if still {
+				read(pe)
+			}
+		}
+		clear(again)
+		again, next = next, again[:0]
 	}
 }
 
