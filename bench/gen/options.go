@@ -41,6 +41,7 @@ type Options struct {
 	Rooms     []int         // broadcast room sizes, in order
 	Rates     []int         // delivery rates to try, per second, rising
 	StepTime  time.Duration // length of a rate step
+	CPUStep   time.Duration // length of the 20k deliveries/s step, whose CPU per delivery is reported
 	MinBcasts int           // a step lasts long enough for at least this many broadcasts
 	Drain     time.Duration // longest wait for a step's deliveries after its last send
 	Warmup    time.Duration // discarded traffic before the first measured step
@@ -69,14 +70,15 @@ func Defaults(quick bool) Options {
 		InFlight: 200,
 
 		IdleSteps:  []int{2000, 6000, 12000, 18000},
-		IdleSettle: 2 * time.Second,
+		IdleSettle: time.Second,
 
 		Rooms:     []int{1000, 5000, 15000},
-		Rates:     []int{10000, 20000, 40000, 60000, 80000, 100000, 120000, 160000},
-		StepTime:  3 * time.Second,
-		MinBcasts: 4,
+		Rates:     []int{10000, 20000, 40000, 60000, 80000, 100000, 120000},
+		StepTime:  2 * time.Second,
+		CPUStep:   5 * time.Second,
+		MinBcasts: 3,
 		Drain:     2 * time.Second,
-		Warmup:    2 * time.Second,
+		Warmup:    time.Second,
 
 		AckClients:      []int{1, 100, 1000},
 		AckFixedRate:    10000,
@@ -89,7 +91,7 @@ func Defaults(quick bool) Options {
 		SlowRate:       20000,
 		SlowPad:        1000,
 		SlowRecvBuffer: 4096,
-		SlowPhase:      4 * time.Second,
+		SlowPhase:      3 * time.Second,
 	}
 	if quick {
 		o.Quick = true
@@ -98,6 +100,7 @@ func Defaults(quick bool) Options {
 		o.Rooms = []int{1000}
 		o.Rates = []int{10000, 20000, 40000}
 		o.StepTime = 1500 * time.Millisecond
+		o.CPUStep = o.StepTime
 		o.MinBcasts = 3
 		o.Drain = time.Second
 		o.Warmup = 500 * time.Millisecond
@@ -149,6 +152,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	fs.Var((*intList)(&o.Rooms), "rooms", "bcast: room sizes")
 	fs.Var((*intList)(&o.Rates), "rates", "bcast: delivery rates per second")
 	fs.DurationVar(&o.StepTime, "step", o.StepTime, "bcast/ack: step length")
+	fs.DurationVar(&o.CPUStep, "cpu-step", o.CPUStep, "bcast: length of the 20k/s step (CPU per delivery)")
 	fs.IntVar(&o.MinBcasts, "min-bcasts", o.MinBcasts, "bcast: least broadcasts per step")
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "bcast: longest drain after a step")
 	fs.DurationVar(&o.Warmup, "warmup", o.Warmup, "discarded warm-up traffic")

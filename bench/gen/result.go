@@ -50,12 +50,14 @@ type meter struct {
 	pid      int
 	start    time.Time
 	srv, gen procfs.CPU
+	srvRun   time.Duration // the server's time on CPU, to the nanosecond
 }
 
 func startMeter(pid int) meter {
 	m := meter{pid: pid, start: time.Now()}
 	if pid > 0 {
 		m.srv, _ = procfs.ReadCPU(pid)
+		m.srvRun, _ = procfs.ReadOnCPU(pid)
 	}
 	m.gen, _ = procfs.ReadCPU(0)
 	return m
@@ -82,6 +84,9 @@ func (m meter) stop(r *Result, ops float64) {
 			if ops > 0 {
 				r.Values["srv_user_us_op"] = round3(float64(d.User) / 1e3 / ops)
 				r.Values["srv_sys_us_op"] = round3(float64(d.Sys) / 1e3 / ops)
+				if run, err := procfs.ReadOnCPU(m.pid); err == nil {
+					r.Values["srv_cpu_us_op"] = round3(float64(run-m.srvRun) / 1e3 / ops)
+				}
 			}
 		}
 	}

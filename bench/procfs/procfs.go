@@ -63,6 +63,48 @@ func ParseStat(b []byte) (CPU, error) {
 	return CPU{User: time.Duration(u) * ClockTick, Sys: time.Duration(s) * ClockTick}, nil
 }
 
+// ReadOnCPU returns the time process pid (0: this process) has run on a CPU, user and
+// system together, to the nanosecond: the sum of its threads' /proc/<pid>/task/*/schedstat
+// (threads that have exited are not counted). Its clock-tick counterpart ReadCPU splits
+// user from system but is only 10 ms fine.
+func ReadOnCPU(pid int) (time.Duration, error) {
+	dir := "/proc/self/task"
+	if pid != 0 {
+		dir = "/proc/" + strconv.Itoa(pid) + "/task"
+	}
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("procfs: %w", err)
+	}
+	var total time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread has just exited
+		}
+		d, err := ParseSchedstat(b)
+		if err != nil {
+			return 0, err
+		}
+		total += d
+	}
+	return total, nil
+}
+
+// ParseSchedstat reads the time on CPU (the first field, in nanoseconds) of a schedstat
+// file.
+func ParseSchedstat(b []byte) (time.Duration, error) {
+	f := bytes.Fields(b)
+	if len(f) < 1 {
+		return 0, fmt.Errorf("%w: empty schedstat", ErrFormat)
+	}
+	n, err := strconv.ParseUint(string(f[0]), 10, 63)
+	if err != nil {
+		return 0, fmt.Errorf("%w: schedstat %q", ErrFormat, f[0])
+	}
+	return time.Duration(n), nil
+}
+
 // Mem is a process's resident memory, in bytes.
 type Mem struct {
 	RSS  int64 `json:"rss"`

@@ -83,12 +83,26 @@ func TestParseSystemStat(t *testing.T) {
 	}
 }
 
+func TestParseSchedstat(t *testing.T) {
+	if d, err := ParseSchedstat([]byte("714972838 872209182 2039\n")); err != nil || d != 714972838 {
+		t.Fatalf("got %v, %v", d, err)
+	}
+	for _, bad := range []string{"", "x 1 2"} {
+		if _, err := ParseSchedstat([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
 func TestReadSelf(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc on this system")
 	}
 	if _, err := ReadCPU(0); err != nil {
 		t.Fatal(err)
+	}
+	if d, err := ReadOnCPU(0); err != nil || d <= 0 {
+		t.Fatalf("ReadOnCPU: %v, %v", d, err)
 	}
 	if m, err := ReadMem(os.Getpid()); err != nil || m.RSS <= 0 {
 		t.Fatalf("ReadMem: %+v, %v", m, err)
