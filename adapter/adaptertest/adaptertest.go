@@ -1,0 +1,361 @@
+package adaptertest
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/sockgate/sockgate/adapter"
+)
+
+// Factory builds a fresh adapter for the namespace ns. Cluster adapters start whatever
+// they need and stop it in tb.Cleanup.
+type Factory func(tb testing.TB, ns adapter.Namespace) adapter.Adapter
+
+// Run runs the behaviour suite against the adapters built by f. Every adapter must pass
+// it; cluster adapters run it with a single node.
+func Run(t *testing.T, f Factory) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ns := &Namespace{NameValue: "/test"}
+			a := f(t, ns)
+			if err := a.Init(context.Background()); err != nil {
+				t.Fatalf("Init: %v", err)
+			}
+			t.Cleanup(func() {
+				if err := a.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			c.run(t, a)
+		})
+	}
+}
+
+var cases = []struct {
+	name string
+	run  func(t *testing.T, a adapter.Adapter)
+}{
+	{"rooms of a socket", testSocketRooms},
+	{"broadcast selection", testBroadcastSelection},
+	{"broadcast encodes once", testBroadcastSharesPacket},
+	{"broadcast with acks", testBroadcastWithAck},
+	{"sockets and fetch", testSocketsAndFetch},
+	{"remote join, leave and disconnect", testRemoteOps},
+	{"server count", testServerCount},
+}
+
+// Socket is a recording adapter.Socket whose Join, Leave and Disconnect act on the
+// adapter it belongs to, as a real socket does.
+type Socket struct {
+	IDValue string
+	A       adapter.Adapter
+
+	mu           sync.Mutex
+	delivered    []*adapter.Packet
+	flags        []adapter.Flags
+	acks         map[int64]func(adapter.Ack)
+	disconnected bool
+	closeConn    bool
+}
+
+var _ adapter.Socket = (*Socket)(nil)
+
+// NewSocket returns a socket registered with a (in no room but its own).
+func NewSocket(a adapter.Adapter, id string) *Socket {
+	s := &Socket{IDValue: id, A: a}
+	a.AddAll(s)
+	return s
+}
+
+// ID implements adapter.Socket.
+func (s *Socket) ID() string { return s.IDValue }
+
+// Deliver implements adapter.Socket.
+func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
+	s.mu.Lock()
+	s.delivered = append(s.delivered, p)
+	s.flags = append(s.flags, flags)
+	s.mu.Unlock()
+}
+
+// DeliverWithAck implements adapter.Socket.
+func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
+	s.mu.Lock()
+	if s.acks == nil {
+		s.acks = make(map[int64]func(adapter.Ack))
+	}
+	s.acks[p.ID] = ack
+	s.mu.Unlock()
+	s.Deliver(p, flags)
+}
+
+// Answer acknowledges packet id with data, as the client would.
+func (s *Socket) Answer(id int64, data string) bool {
+	s.mu.Lock()
+	fn := s.acks[id]
+	delete(s.acks, id)
+	s.mu.Unlock()
+	if fn == nil {
+		return false
+	}
+	fn(adapter.Ack{Data: json.RawMessage(data)})
+	return true
+}
+
+// Info implements adapter.Socket.
+func (s *Socket) Info() adapter.SocketInfo {
+	return adapter.SocketInfo{ID: s.IDValue, Rooms: s.A.SocketRooms(s.IDValue), Data: json.RawMessage(`{"id":"` + s.IDValue + `"}`)}
+}
+
+// Join implements adapter.Socket.
+func (s *Socket) Join(rooms ...string) { s.A.AddAll(s, rooms...) }
+
+// Leave implements adapter.Socket.
+func (s *Socket) Leave(room string) { s.A.Del(s, room) }
+
+// Disconnect implements adapter.Socket.
+func (s *Socket) Disconnect(closeConn bool) {
+	s.mu.Lock()
+	s.disconnected, s.closeConn = true, closeConn
+	s.mu.Unlock()
+	s.A.DelAll(s)
+}
+
+// Delivered returns the packets delivered so far.
+func (s *Socket) Delivered() []*adapter.Packet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.delivered)
+}
+
+// Disconnected reports whether Disconnect was called, and with which argument.
+func (s *Socket) Disconnected() (bool, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.disconnected, s.closeConn
+}
+
+// Namespace is an adapter.Namespace that records server-side emits.
+type Namespace struct {
+	NameValue string
+
+	mu       sync.Mutex
+	Received [][]json.RawMessage
+}
+
+var _ adapter.Namespace = (*Namespace)(nil)
+
+// Name implements adapter.Namespace.
+func (n *Namespace) Name() string { return n.NameValue }
+
+// DispatchServerSideEmit implements adapter.Namespace; it answers acks with "ok".
+func (n *Namespace) DispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {
+	n.mu.Lock()
+	n.Received = append(n.Received, args)
+	n.mu.Unlock()
+	if reply != nil {
+		reply(json.RawMessage(`"ok"`))
+	}
+}
+
+func packet(event string) *adapter.Packet {
+	return adapter.NewPacket("/test", json.RawMessage(`["`+event+`"]`), nil)
+}
+
+// got lists, sorted, the ids of the sockets whose last delivery is p.
+func got(p *adapter.Packet, socks ...*Socket) []string {
+	var ids []string
+	for _, s := range socks {
+		d := s.Delivered()
+		if len(d) > 0 && d[len(d)-1] == p {
+			ids = append(ids, s.ID())
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func testSocketRooms(t *testing.T, a adapter.Adapter) {
+	s := NewSocket(a, "s1")
+	s.Join("r1", "r2", "r1")
+	rooms := a.SocketRooms("s1")
+	if len(rooms) == 0 || rooms[0] != "s1" {
+		t.Fatalf("SocketRooms = %v, want the socket's own id first", rooms)
+	}
+	rest := slices.Clone(rooms[1:])
+	sort.Strings(rest)
+	if !slices.Equal(rest, []string{"r1", "r2"}) {
+		t.Fatalf("SocketRooms = %v", rooms)
+	}
+	s.Leave("r1")
+	if rooms := a.SocketRooms("s1"); slices.Contains(rooms, "r1") {
+		t.Fatalf("after Leave: %v", rooms)
+	}
+	a.DelAll(s)
+	if rooms := a.SocketRooms("s1"); len(rooms) != 0 {
+		t.Fatalf("after DelAll: %v", rooms)
+	}
+	p := packet("gone")
+	if err := a.Broadcast(p, adapter.BroadcastOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Delivered()) != 0 {
+		t.Fatal("a removed socket received a broadcast")
+	}
+}
+
+func testBroadcastSelection(t *testing.T, a adapter.Adapter) {
+	s1, s2, s3 := NewSocket(a, "s1"), NewSocket(a, "s2"), NewSocket(a, "s3")
+	s1.Join("a", "b")
+	s2.Join("b")
+	all := []*Socket{s1, s2, s3}
+	tests := []struct {
+		opts adapter.BroadcastOptions
+		want []string
+	}{
+		{adapter.BroadcastOptions{}, []string{"s1", "s2", "s3"}},
+		{adapter.BroadcastOptions{Rooms: []string{"a"}}, []string{"s1"}},
+		{adapter.BroadcastOptions{Rooms: []string{"a", "b"}}, []string{"s1", "s2"}}, // each once
+		{adapter.BroadcastOptions{Rooms: []string{"b"}, Except: []string{"s1"}}, []string{"s2"}},
+		{adapter.BroadcastOptions{Except: []string{"b"}}, []string{"s3"}},
+		{adapter.BroadcastOptions{Except: []string{"a", "s3"}}, []string{"s2"}},
+		{adapter.BroadcastOptions{Rooms: []string{"s3"}}, []string{"s3"}}, // a socket id is a room
+		{adapter.BroadcastOptions{Rooms: []string{"nobody"}}, nil},
+	}
+	for i, tt := range tests {
+		before := make([]int, len(all))
+		for j, s := range all {
+			before[j] = len(s.Delivered())
+		}
+		p := packet("e")
+		if err := a.Broadcast(p, tt.opts); err != nil {
+			t.Fatal(err)
+		}
+		if g := got(p, all...); !slices.Equal(g, tt.want) {
+			t.Errorf("case %d %+v: delivered to %v, want %v", i, tt.opts, g, tt.want)
+		}
+		for j, s := range all {
+			if n := len(s.Delivered()) - before[j]; n > 1 {
+				t.Errorf("case %d: %s got the packet %d times", i, s.ID(), n)
+			}
+		}
+	}
+	p := packet("v")
+	_ = a.Broadcast(p, adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}})
+	s3.mu.Lock()
+	volatile := s3.flags[len(s3.flags)-1].Volatile
+	s3.mu.Unlock()
+	if !volatile {
+		t.Error("the Volatile flag did not reach the socket")
+	}
+}
+
+func testBroadcastSharesPacket(t *testing.T, a adapter.Adapter) {
+	s1, s2 := NewSocket(a, "s1"), NewSocket(a, "s2")
+	p := packet("shared")
+	_ = a.Broadcast(p, adapter.BroadcastOptions{})
+	d1, d2 := s1.Delivered(), s2.Delivered()
+	if len(d1) != 1 || len(d2) != 1 || d1[0] != p || d2[0] != p {
+		t.Fatal("recipients did not get the same packet")
+	}
+	m1, m2 := p.Messages(), p.Messages()
+	if len(m1) != 1 || m1[0] != m2[0] {
+		t.Fatal("Packet.Messages encoded more than once")
+	}
+	if got := string(m1[0].Data()); got != `2/test,["shared"]` {
+		t.Fatalf("encoded %q", got)
+	}
+}
+
+func testBroadcastWithAck(t *testing.T, a adapter.Adapter) {
+	s1, s2 := NewSocket(a, "s1"), NewSocket(a, "s2")
+	s1.Join("r")
+	s2.Join("r")
+	p := packet("ask")
+	p.ID, p.HasID = 7, true
+	var mu sync.Mutex
+	var counts []int
+	var acks []string
+	err := a.BroadcastWithAck(p, adapter.BroadcastOptions{Rooms: []string{"r"}},
+		func(n int) { mu.Lock(); counts = append(counts, n); mu.Unlock() },
+		func(ack adapter.Ack) { mu.Lock(); acks = append(acks, string(ack.Data)); mu.Unlock() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s1.Answer(7, `["one"]`) || !s2.Answer(7, `["two"]`) {
+		t.Fatal("the sockets were not asked for an ack with the packet's id")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(counts, []int{2}) {
+		t.Fatalf("client counts %v, want [2]", counts)
+	}
+	sort.Strings(acks)
+	if !slices.Equal(acks, []string{`["one"]`, `["two"]`}) {
+		t.Fatalf("acks %v", acks)
+	}
+}
+
+func testSocketsAndFetch(t *testing.T, a adapter.Adapter) {
+	s1, _ := NewSocket(a, "s1"), NewSocket(a, "s2")
+	s1.Join("r")
+	ids := a.Sockets(adapter.BroadcastOptions{})
+	sort.Strings(ids)
+	if !slices.Equal(ids, []string{"s1", "s2"}) {
+		t.Fatalf("Sockets = %v", ids)
+	}
+	infos, err := a.FetchSockets(context.Background(), adapter.BroadcastOptions{Rooms: []string{"r"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 1 || infos[0].ID != "s1" || !slices.Contains(infos[0].Rooms, "r") || string(infos[0].Data) != `{"id":"s1"}` {
+		t.Fatalf("FetchSockets = %+v", infos)
+	}
+}
+
+func testRemoteOps(t *testing.T, a adapter.Adapter) {
+	s1, s2, s3 := NewSocket(a, "s1"), NewSocket(a, "s2"), NewSocket(a, "s3")
+	s1.Join("r")
+	s2.Join("r")
+	a.AddSockets(adapter.BroadcastOptions{Rooms: []string{"r"}, Except: []string{"s2"}}, []string{"x", "y"})
+	if rooms := a.SocketRooms("s1"); !slices.Contains(rooms, "x") || !slices.Contains(rooms, "y") {
+		t.Fatalf("s1 rooms %v", rooms)
+	}
+	if rooms := a.SocketRooms("s2"); slices.Contains(rooms, "x") {
+		t.Fatalf("s2 rooms %v", rooms)
+	}
+	a.DelSockets(adapter.BroadcastOptions{}, []string{"y"})
+	if rooms := a.SocketRooms("s1"); slices.Contains(rooms, "y") {
+		t.Fatalf("s1 rooms after DelSockets %v", rooms)
+	}
+	a.DisconnectSockets(adapter.BroadcastOptions{Rooms: []string{"x"}}, true)
+	if d, c := s1.Disconnected(); !d || !c {
+		t.Fatalf("s1 disconnected=%v close=%v", d, c)
+	}
+	for _, s := range []*Socket{s2, s3} {
+		if d, _ := s.Disconnected(); d {
+			t.Fatalf("%s was disconnected", s.ID())
+		}
+	}
+}
+
+func testServerCount(t *testing.T, a adapter.Adapter) {
+	n, err := a.ServerCount(context.Background())
+	if err != nil || n < 1 {
+		t.Fatalf("ServerCount = %d, %v", n, err)
+	}
+	if err := a.ServerSideEmit([]json.RawMessage{json.RawMessage(`"hello"`)}); err != nil {
+		t.Fatalf("ServerSideEmit: %v", err)
+	}
+	if n == 1 {
+		replies, err := a.ServerSideEmitWithAck(context.Background(), []json.RawMessage{json.RawMessage(`"hello"`)})
+		if err != nil || len(replies) != 0 {
+			t.Fatalf("ServerSideEmitWithAck alone = %v, %v", replies, err)
+		}
+	}
+}
