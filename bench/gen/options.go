@@ -75,7 +75,7 @@ func Defaults(quick bool) Options {
 		Rooms:     []int{1000, 5000, 15000},
 		Rates:     []int{10000, 20000, 40000, 60000, 80000, 100000, 120000},
 		StepTime:  2 * time.Second,
-		CPUStep:   5 * time.Second,
+		CPUStep:   4 * time.Second,
 		MinBcasts: 3,
 		Drain:     2 * time.Second,
 		Warmup:    time.Second,
@@ -99,7 +99,7 @@ func Defaults(quick bool) Options {
 		o.IdleSettle = time.Second
 		o.Rooms = []int{1000}
 		o.Rates = []int{10000, 20000, 40000}
-		o.StepTime = 1500 * time.Millisecond
+		o.StepTime = time.Second
 		o.CPUStep = o.StepTime
 		o.MinBcasts = 3
 		o.Drain = time.Second
@@ -109,7 +109,7 @@ func Defaults(quick bool) Options {
 		o.StormSessions = 2000
 		o.StormTime = 1500 * time.Millisecond
 		o.SlowRoom = 1000
-		o.SlowPhase = 1500 * time.Millisecond
+		o.SlowPhase = time.Second
 	}
 	return o
 }

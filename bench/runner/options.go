@@ -66,7 +66,7 @@ func DefaultOptions(quick bool) Options {
 		GenCPU:    "1",
 		PortBase:  31000,
 		QuietLoad: 0.8,
-		QuietWait: 20 * time.Minute,
+		QuietWait: time.Minute,
 		RunLimit:  4 * time.Minute,
 	}
 	if quick {

@@ -27,7 +27,7 @@ type vcase struct {
 
 // validationCases are small enough that socket.io-client is not its own bottleneck.
 func validationCases(quick bool) []vcase {
-	steps, secs, dur := "1000,4000", "2", "2s"
+	steps, secs, dur := "1000,3000", "2", "2s"
 	if quick {
 		steps, secs, dur = "500,1500", "1.5", "1500ms"
 	}
