@@ -171,9 +171,6 @@ func (c *Conn) readBlocking(w *wsConn) {
 func (c *Conn) writeInline(msgs []*Message) {
 	c.writerRunning = true
 	w, b64 := c.ws, c.b64
-	// The share the writer goroutine will need, taken while the open session
-	// holds one: added later, it could come after Close's Wait.
-	c.srv.wg.Add(1)
 	c.mu.Unlock()
 	ws := getWriteScratch()
 	ws.bufs = messageFrames(ws.small[:0], msgs, b64)
@@ -183,18 +180,24 @@ func (c *Conn) writeInline(msgs []*Message) {
 	if err != nil {
 		c.writerRunning = false
 		c.shutLocked(ReasonTransportError, fmt.Errorf("engineio: websocket write: %w", err), closeNow, false)
-		c.srv.wg.Done()
 		return
 	}
 	w.pend = rest
-	if (len(rest) == 0 && len(c.queue) == 0 && !c.closed) || (c.closed && !c.flushOnClose) {
+	switch {
+	case len(rest) == 0 && len(c.queue) == 0 && !c.closed:
 		c.writerRunning = false
-		c.srv.wg.Done()
-		return
+	case !c.closed:
+		// The open session holds a share of the wait group, so adding one cannot
+		// come after Close's Wait.
+		c.srv.wg.Add(1)
+		go c.writeLoop(w)
+	case c.flushOnClose && w.acquire():
+		// Closed while this write ran: the socket's share, if the socket is still
+		// open, covers the writer that flushes it.
+		go c.writeLoop(w)
+	default:
+		c.writerRunning = false
 	}
-	// The writer goroutine delivers the rest, or the close frame of a flushing
-	// close, with the share taken above.
-	go c.writeLoop(w)
 }
 
 // writeLoop is the writer goroutine of a websocket session: started when a

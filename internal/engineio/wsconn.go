@@ -44,6 +44,7 @@ type wsConn struct {
 	release   func()
 	closeOnce sync.Once
 	closed    atomic.Bool
+	closeMu   sync.Mutex // orders acquire with the release in close
 	poller    atomic.Pointer[poller] // set while registered
 }
 
@@ -62,7 +63,9 @@ func newWSConn(s *Server, nc net.Conn, release func()) *wsConn {
 // the descriptor is never mistaken for it.
 func (w *wsConn) close() {
 	w.closeOnce.Do(func() {
+		w.closeMu.Lock()
 		w.closed.Store(true)
+		w.closeMu.Unlock()
 		if p := w.poller.Load(); p != nil {
 			p.remove(w)
 		}
@@ -71,6 +74,19 @@ func (w *wsConn) close() {
 			w.release()
 		}
 	})
+}
+
+// acquire takes a share of the server's wait group for a goroutine that will use the
+// socket, unless the socket is closed: while it is open its own share is held, so the
+// count cannot be zero.
+func (w *wsConn) acquire() bool {
+	w.closeMu.Lock()
+	defer w.closeMu.Unlock()
+	if w.closed.Load() || w.release == nil {
+		return false
+	}
+	w.srv.wg.Add(1)
+	return true
 }
 
 // closeAfter closes the socket after d, unless the reader closes it first (on the
