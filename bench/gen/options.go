@@ -73,7 +73,7 @@ func Defaults(quick bool) Options {
 		IdleSettle: time.Second,
 
 		Rooms:     []int{1000, 5000, 15000},
-		Rates:     []int{10000, 20000, 40000, 60000, 80000, 100000, 120000},
+		Rates:     []int{20000, 40000, 60000, 80000, 100000, 120000, 160000, 200000},
 		StepTime:  2 * time.Second,
 		CPUStep:   4 * time.Second,
 		MinBcasts: 3,
