@@ -27,9 +27,9 @@ type vcase struct {
 
 // validationCases are small enough that socket.io-client is not its own bottleneck.
 func validationCases(quick bool) []vcase {
-	steps, secs, dur := "1000,3000", "2", "2s"
+	steps, secs, dur, bsecs, bdur := "1000,3000", "2", "2s", "3", "3s"
 	if quick {
-		steps, secs, dur = "500,1500", "1.5", "1500ms"
+		steps, secs, dur, bsecs, bdur = "500,1500", "1.5", "1500ms", "1.5", "1500ms"
 	}
 	return []vcase{
 		{"idle",
@@ -39,8 +39,8 @@ func validationCases(quick bool) []vcase {
 			[]string{"-scenario", gen.ScenarioAck, "-ack-clients", "none", "-ack-fixed", "2000", "-ack-fixed-clients", "20", "-step", dur, "-warmup", "0"},
 			[]string{"--scenario", "ack", "--clients", "20", "--rate", "2000", "--seconds", secs}},
 		{"bcast",
-			[]string{"-scenario", gen.ScenarioBcast, "-rooms", "200", "-rates", "4000", "-step", dur, "-warmup", "0", "-min-bcasts", "1"},
-			[]string{"--scenario", "bcast", "--room", "200", "--rate", "4000", "--seconds", secs}},
+			[]string{"-scenario", gen.ScenarioBcast, "-rooms", "300", "-rates", "6000", "-step", bdur, "-cpu-step", bdur, "-warmup", "0", "-min-bcasts", "1"},
+			[]string{"--scenario", "bcast", "--room", "300", "--rate", "6000", "--seconds", bsecs}},
 	}
 }
 
