@@ -191,7 +191,7 @@ func bare(v float64, u unit) string {
 	case uShare:
 		return strconv.FormatFloat(100*v, 'f', 0, 64)
 	}
-	if u == uCount && math.Abs(v) >= 100 {
+	if u == uCount && (math.Abs(v) >= 100 || v == math.Trunc(v)) {
 		return thousands(v)
 	}
 	return strconv.FormatFloat(v, 'f', precision(v), 64)

@@ -191,7 +191,7 @@ func TestFormatting(t *testing.T) {
 	}{
 		{1234567, uBytes, "1,234,567 B"}, {-1234, uCount, "-1,234"}, {0.1234, uMs, "0.123 ms"},
 		{12.34, uUs, "12.3 µs"}, {0.5, uShare, "50 %"}, {99.991, uPct, "99.99 %"}, {1.5, uRatio, "1.50"},
-		{7, uCount, "7.00"},
+		{7, uCount, "7"}, {7.5, uCount, "7.50"},
 	} {
 		if got := fmtNum(tc.v, tc.u); got != tc.want {
 			t.Errorf("fmtNum(%v) = %q, want %q", tc.v, got, tc.want)
