@@ -44,7 +44,7 @@ type wsConn struct {
 	release   func()
 	closeOnce sync.Once
 	closed    atomic.Bool
-	closeMu   sync.Mutex // orders acquire with the release in close
+	closeMu   sync.Mutex             // orders acquire with the release in close
 	poller    atomic.Pointer[poller] // set while registered
 }
 
