@@ -30,14 +30,22 @@ type Namespace struct {
 
 	ackIDs atomic.Int64
 
-	// mu guards the handler lists and sockets.
+	registry // middleware, hooks and handlers, under its own lock
+
+	// mu guards onServerEmit and sockets.
 	mu           sync.RWMutex
+	onServerEmit map[string][]func(args Args, reply func(any))
+	sockets      map[string]*Socket
+}
+
+// registry holds what is registered on a namespace or a parent namespace.
+type registry struct {
+	// regMu guards the fields below.
+	regMu        sync.RWMutex
 	middlewares  []Middleware
 	connectHooks []ConnectHook
 	onConnection []func(*Socket)
-	onServerEmit map[string][]func(args Args, reply func(any))
 	events       map[string]EventHandler
-	sockets      map[string]*Socket
 }
 
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
@@ -54,50 +62,58 @@ func (n *Namespace) Server() *Server { return n.srv }
 func (n *Namespace) Adapter() adapter.Adapter { return n.adapter }
 
 // Use adds a middleware.
-func (n *Namespace) Use(m Middleware) {
-	n.mu.Lock()
-	n.middlewares = append(n.middlewares, m)
-	n.mu.Unlock()
+func (r *registry) Use(m Middleware) {
+	r.regMu.Lock()
+	r.middlewares = append(r.middlewares, m)
+	r.regMu.Unlock()
 }
 
 // OnConnect adds a hook that runs after the middleware and before the CONNECT reply.
-func (n *Namespace) OnConnect(h ConnectHook) {
-	n.mu.Lock()
-	n.connectHooks = append(n.connectHooks, h)
-	n.mu.Unlock()
+func (r *registry) OnConnect(h ConnectHook) {
+	r.regMu.Lock()
+	r.connectHooks = append(r.connectHooks, h)
+	r.regMu.Unlock()
 }
 
 // OnConnection adds a handler called for every connected socket, after the CONNECT reply.
 // Event handlers registered there with Socket.On see every event of the socket: events wait
 // until the connection handlers have returned.
-func (n *Namespace) OnConnection(h func(*Socket)) {
-	n.mu.Lock()
-	n.onConnection = append(n.onConnection, h)
-	n.mu.Unlock()
+func (r *registry) OnConnection(h func(*Socket)) {
+	r.regMu.Lock()
+	r.onConnection = append(r.onConnection, h)
+	r.regMu.Unlock()
 }
 
-// Handle sets the handler of event for every socket of the namespace. Unlike Socket.On
-// it costs nothing per socket; gateways register their methods this way. A second Handle
-// for the same event replaces the first.
-func (n *Namespace) Handle(event string, h EventHandler) {
-	n.mu.Lock()
-	if n.events == nil {
-		n.events = make(map[string]EventHandler)
+// Handle sets the handler of event for every socket. Unlike Socket.On it costs nothing
+// per socket; gateways register their methods this way. A second Handle for the same
+// event replaces the first.
+func (r *registry) Handle(event string, h EventHandler) {
+	r.regMu.Lock()
+	if r.events == nil {
+		r.events = make(map[string]EventHandler)
 	}
-	n.events[event] = h
-	n.mu.Unlock()
+	r.events[event] = h
+	r.regMu.Unlock()
+}
+
+func (r *registry) eventHandler(event string) EventHandler {
+	r.regMu.RLock()
+	defer r.regMu.RUnlock()
+	return r.events[event]
+}
+
+func (r *registry) lists() ([]Middleware, []ConnectHook, []func(*Socket)) {
+	r.regMu.RLock()
+	defer r.regMu.RUnlock()
+	return r.middlewares, r.connectHooks, r.onConnection
 }
 
 // handler returns the namespace-wide handler of event, the namespace's own before its
 // parent's.
 func (n *Namespace) handler(event string) EventHandler {
-	n.mu.RLock()
-	h := n.events[event]
-	n.mu.RUnlock()
+	h := n.eventHandler(event)
 	if h == nil && n.parent != nil {
-		n.parent.mu.RLock()
-		h = n.parent.events[event]
-		n.parent.mu.RUnlock()
+		h = n.parent.eventHandler(event)
 	}
 	return h
 }
@@ -267,11 +283,9 @@ func (n *Namespace) removeSocket(s *Socket) {
 }
 
 func (n *Namespace) handlers() ([]Middleware, []ConnectHook, []func(*Socket)) {
-	n.mu.RLock()
-	mws, hooks, conns := n.middlewares, n.connectHooks, n.onConnection
-	n.mu.RUnlock()
+	mws, hooks, conns := n.lists()
 	if p := n.parent; p != nil {
-		pm, ph, pc := p.handlers()
+		pm, ph, pc := p.lists()
 		mws = append(pm[:len(pm):len(pm)], mws...)
 		hooks = append(ph[:len(ph):len(ph)], hooks...)
 		conns = append(pc[:len(pc):len(pc)], conns...)
@@ -290,47 +304,14 @@ func (n *Namespace) closeAll(reason DisconnectReason) {
 // ParentNamespace creates child namespaces on demand from a name pattern; see
 // Server.OfPattern. Middleware and connection handlers added to it apply to every child.
 type ParentNamespace struct {
+	registry // middleware, hooks and handlers applied to every child
+
 	srv   *Server
 	match func(name string, auth []byte) bool
 
-	// mu guards the lists and children.
-	mu           sync.RWMutex
-	middlewares  []Middleware
-	connectHooks []ConnectHook
-	onConnection []func(*Socket)
-	events       map[string]EventHandler
-	children     []*Namespace
-}
-
-// Handle sets the handler of event for every socket of every child namespace.
-func (p *ParentNamespace) Handle(event string, h EventHandler) {
-	p.mu.Lock()
-	if p.events == nil {
-		p.events = make(map[string]EventHandler)
-	}
-	p.events[event] = h
-	p.mu.Unlock()
-}
-
-// Use adds a middleware for every child namespace.
-func (p *ParentNamespace) Use(m Middleware) {
-	p.mu.Lock()
-	p.middlewares = append(p.middlewares, m)
-	p.mu.Unlock()
-}
-
-// OnConnect adds a connect hook for every child namespace.
-func (p *ParentNamespace) OnConnect(h ConnectHook) {
-	p.mu.Lock()
-	p.connectHooks = append(p.connectHooks, h)
-	p.mu.Unlock()
-}
-
-// OnConnection adds a connection handler for every child namespace.
-func (p *ParentNamespace) OnConnection(h func(*Socket)) {
-	p.mu.Lock()
-	p.onConnection = append(p.onConnection, h)
-	p.mu.Unlock()
+	// mu guards children.
+	mu       sync.RWMutex
+	children []*Namespace
 }
 
 // Children returns the namespaces created so far.
@@ -354,10 +335,4 @@ func (p *ParentNamespace) addChild(n *Namespace) {
 	p.mu.Lock()
 	p.children = append(p.children, n)
 	p.mu.Unlock()
-}
-
-func (p *ParentNamespace) handlers() ([]Middleware, []ConnectHook, []func(*Socket)) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.middlewares, p.connectHooks, p.onConnection
 }
