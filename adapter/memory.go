@@ -9,8 +9,9 @@ import (
 // Memory is the single-process adapter: rooms live in maps, broadcasts reach local sockets
 // only. The zero value is not usable; call NewMemory.
 //
-// A socket's own id is not stored as a room: a room lookup that finds nothing falls back to
-// the socket with that id, which saves two map entries per connection.
+// A socket's own id is not stored as a room: a room lookup also visits the socket with that
+// id, which saves two map entries per connection. Other sockets may still join a room named
+// after a socket id; the room then reaches them and that socket, as in Node.
 type Memory struct {
 	nsp Namespace
 
@@ -233,14 +234,12 @@ func (m *Memory) applyLocked(opts BroadcastOptions, fn func(Socket)) {
 	}
 }
 
-// eachInRoomLocked visits the members of room; a room name that is a socket id and no
-// stored room stands for that socket.
+// eachInRoomLocked visits the members of room once each. A room name that is a socket id
+// always holds that socket, besides the sockets that joined a room of that name (AddAll
+// never stores a socket in its own id room, so the two sets do not overlap).
 func (m *Memory) eachInRoomLocked(room string, fn func(string, Socket)) {
-	if set, ok := m.rooms[room]; ok {
-		for id, s := range set {
-			fn(id, s)
-		}
-		return
+	for id, s := range m.rooms[room] {
+		fn(id, s)
 	}
 	if mb := m.sockets[room]; mb != nil {
 		fn(room, mb.s)

@@ -42,6 +42,7 @@ var cases = []struct {
 }{
 	{"rooms of a socket", testSocketRooms},
 	{"broadcast selection", testBroadcastSelection},
+	{"own id room shared with a joiner", testOwnRoomShared},
 	{"broadcast encodes once", testBroadcastSharesPacket},
 	{"broadcast with acks", testBroadcastWithAck},
 	{"sockets and fetch", testSocketsAndFetch},
@@ -252,6 +253,66 @@ func testBroadcastSelection(t *testing.T, a adapter.Adapter) {
 	s3.mu.Unlock()
 	if !volatile {
 		t.Error("the Volatile flag did not reach the socket")
+	}
+}
+
+// testOwnRoomShared checks that a socket's id room keeps reaching that socket after
+// another socket joins a room of the same name: both are members, as in Node.
+func testOwnRoomShared(t *testing.T, a adapter.Adapter) {
+	s1, s2, s3 := NewSocket(a, "s1"), NewSocket(a, "s2"), NewSocket(a, "s3")
+	s2.Join("s1")
+	s3.Join("x")
+	all := []*Socket{s1, s2, s3}
+	tests := []struct {
+		opts adapter.BroadcastOptions
+		want []string
+	}{
+		{adapter.BroadcastOptions{Rooms: []string{"s1"}}, []string{"s1", "s2"}},
+		{adapter.BroadcastOptions{Rooms: []string{"s1", "x"}}, []string{"s1", "s2", "s3"}},
+		{adapter.BroadcastOptions{Rooms: []string{"s1", "s2"}}, []string{"s1", "s2"}}, // each once
+		{adapter.BroadcastOptions{Except: []string{"s1"}}, []string{"s3"}},
+		{adapter.BroadcastOptions{Rooms: []string{"s1"}, Except: []string{"s2"}}, []string{"s1"}},
+	}
+	check := func(stage string) {
+		t.Helper()
+		for i, tt := range tests {
+			before := make([]int, len(all))
+			for j, s := range all {
+				before[j] = len(s.Delivered())
+			}
+			p := packet("own")
+			if err := a.Broadcast(p, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			if g := got(p, all...); !slices.Equal(g, tt.want) {
+				t.Errorf("%s, case %d %+v: delivered to %v, want %v", stage, i, tt.opts, g, tt.want)
+			}
+			for j, s := range all {
+				if n := len(s.Delivered()) - before[j]; n > 1 {
+					t.Errorf("%s, case %d: %s got the packet %d times", stage, i, s.ID(), n)
+				}
+			}
+		}
+		ids := a.Sockets(adapter.BroadcastOptions{Rooms: []string{"s1"}})
+		sort.Strings(ids)
+		if !slices.Equal(ids, []string{"s1", "s2"}) {
+			t.Errorf("%s: Sockets(s1) = %v, want [s1 s2]", stage, ids)
+		}
+	}
+	check("after s2 joined s1")
+	// s1 joining its own room changes nothing.
+	s1.Join("s1")
+	check("after s1 joined its own room")
+	if rooms := a.SocketRooms("s1"); !slices.Equal(rooms, []string{"s1"}) {
+		t.Errorf("SocketRooms(s1) = %v, want [s1]", rooms)
+	}
+	s2.Leave("s1")
+	p := packet("left")
+	if err := a.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{"s1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if g := got(p, all...); !slices.Equal(g, []string{"s1"}) {
+		t.Errorf("after s2 left room s1: delivered to %v, want [s1]", g)
 	}
 }
 

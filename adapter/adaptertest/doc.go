@@ -1,5 +1,6 @@
 // Package adaptertest is the behaviour suite every adapter.Adapter must pass: room
-// membership, broadcast selection (rooms, except, socket ids as rooms, one delivery per
+// membership, broadcast selection (rooms, except, socket ids as rooms that other sockets
+// may join too, one delivery per
 // socket), one shared packet per broadcast, broadcasts with acknowledgements, fetching,
 // and the cluster-wide join, leave and disconnect operations.
 //
