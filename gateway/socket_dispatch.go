@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/sockgate/sockgate/internal/socketio"
+)
+
+// dispatch calls the handlers of one event.
+func (s *Socket) dispatch(p *socketio.Packet) {
+	name, args, err := socketio.SplitEvent(p.Data)
+	if err != nil {
+		return // the decoder has validated the shape; nothing sensible to do
+	}
+	ev := &Event{Name: name, Args: Args{raw: args, attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
+	s.mu.Lock()
+	hs := s.handlers[name]
+	anys := s.anyHandlers
+	s.mu.Unlock()
+	for _, h := range anys {
+		s.handle(ev, h)
+	}
+	nh := s.nsp.handler(name)
+	if nh != nil {
+		s.handle(ev, nh)
+	}
+	for _, h := range hs {
+		s.handle(ev, h)
+	}
+	if len(hs) == 0 && len(anys) == 0 && nh == nil {
+		s.nsp.srv.logger.Debug("gateway: no handler for event", "namespace", s.nsp.name, "event", name)
+	}
+}
+
+func (s *Socket) handle(ev *Event, h EventHandler) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.nsp.srv.logger.Error("gateway: handler panicked", "namespace", s.nsp.name, "event", ev.Name,
+				"panic", r, "stack", string(debug.Stack()))
+			err := NewError(CodeInternal, "internal error")
+			if ev.hasID && !ev.acked.Swap(true) {
+				s.reportError(ev.Name, true, ev.id, err)
+			} else {
+				s.reportError(ev.Name, false, 0, err)
+			}
+		}
+	}()
+	h(ev)
+}
+
+// ReportError tells the client that handling event failed: through the acknowledgement
+// when ack is set, and always with an "exception" event. Errors that are not *Error are
+// logged and reach the client as CodeInternal with a generic message.
+func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) {
+	body := errorBody(err, event)
+	if e := (*Error)(nil); !errors.As(err, &e) {
+		s.nsp.srv.logger.Error("gateway: handler error", "namespace", s.nsp.name, "event", event, "err", err)
+	}
+	cfg := &s.nsp.srv.cfg
+	if hasAck && !cfg.DisableErrorAck {
+		ack := body
+		ack.Event = ""
+		if data, aerr := marshalNoEscape([]any{ack}); aerr == nil {
+			s.sendPacket(&socketio.Packet{Type: socketio.Ack, Namespace: s.nsp.name, ID: ackID, HasID: true, Data: data})
+		}
+	}
+	if cfg.DisableExceptionEvent {
+		return
+	}
+	if data, eerr := marshalNoEscape([]any{"exception", body}); eerr == nil {
+		s.sendPacket(&socketio.Packet{Type: socketio.Event, Namespace: s.nsp.name, Data: data})
+	}
+}
+
+// ErrorBody is what a client receives for a failed event: in the acknowledgement (without
+// Event) and in the "exception" event.
+type ErrorBody struct {
+	Status  string `json:"status"`
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	Details any    `json:"details,omitempty"`
+	Event   string `json:"event,omitempty"`
+}
+
+func errorBody(err error, event string) ErrorBody {
+	var e *Error
+	if errors.As(err, &e) {
+		return ErrorBody{Status: "error", Code: e.Code, Message: e.Message, Details: e.Details, Event: event}
+	}
+	return ErrorBody{Status: "error", Code: CodeInternal, Message: "internal error", Event: event}
+}
+
+func (s *Socket) protect(what string, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.nsp.srv.logger.Error("gateway: "+what+" panicked", "namespace", s.nsp.name, "panic", r,
+				"stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+func (s *Socket) protectErr(what string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.nsp.srv.logger.Error("gateway: "+what+" panicked", "namespace", s.nsp.name, "panic", r,
+				"stack", string(debug.Stack()))
+			err = fmt.Errorf("%s failed", what)
+		}
+	}()
+	return fn()
+}
+
+func eventName(data json.RawMessage) string {
+	raw, err := socketio.SplitArgs(data)
+	if err != nil || len(raw) == 0 {
+		return ""
+	}
+	var name string
+	if json.Unmarshal(raw[0], &name) != nil {
+		return string(raw[0])
+	}
+	return name
+}

@@ -1,0 +1,119 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/socketio"
+)
+
+const (
+	statePending int32 = iota // CONNECT received, middleware running
+	stateConnected
+	stateClosed
+)
+
+// connect runs the middleware and connect hooks, then replies.
+func (s *Socket) connect() {
+	mws, hooks, conns := s.nsp.handlers()
+	for _, mw := range mws {
+		if err := s.protectErr("middleware", func() error { return mw(s) }); err != nil {
+			s.refuse(err)
+			return
+		}
+	}
+	for _, h := range hooks {
+		if err := s.protectErr("connect hook", func() error { return h(s.Context(), s) }); err != nil {
+			s.refuse(err)
+			return
+		}
+	}
+	if !s.state.CompareAndSwap(statePending, stateConnected) {
+		return // the connection closed while the middleware ran
+	}
+	s.nsp.adapter.AddAll(s)
+	s.nsp.addSocket(s)
+	if s.state.Load() == stateClosed {
+		// onClose ran between the state change and the registration.
+		s.nsp.adapter.DelAll(s)
+		s.nsp.removeSocket(s)
+		return
+	}
+	reply := &socketio.Packet{Type: socketio.Connect, Namespace: s.nsp.name,
+		Data: json.RawMessage(`{"sid":"` + s.id + `"}`)}
+	s.preMu.Lock()
+	_ = s.client.conn.Send(packetMessages(reply)...)
+	for _, msgs := range s.preBuf {
+		_ = s.client.conn.Send(msgs...)
+	}
+	s.preBuf = nil
+	s.replied.Store(true)
+	s.preMu.Unlock()
+	for _, h := range conns {
+		s.protect("connection handler", func() { h(s) })
+	}
+}
+
+// refuse answers a refused CONNECT with CONNECT_ERROR.
+func (s *Socket) refuse(err error) {
+	body := struct {
+		Message string `json:"message"`
+		Data    any    `json:"data,omitempty"`
+	}{Message: err.Error()}
+	var ce *ConnectError
+	var ge *Error
+	switch {
+	case errors.As(err, &ce):
+		body.Message, body.Data = ce.Message, ce.Data
+	case errors.As(err, &ge):
+		body.Message = ge.Message
+		body.Data = struct {
+			Code    Code `json:"code"`
+			Details any  `json:"details,omitempty"`
+		}{ge.Code, ge.Details}
+	}
+	data, merr := marshalNoEscape(body)
+	if merr != nil {
+		data = json.RawMessage(`{"message":"connection refused"}`)
+	}
+	s.mu.Lock()
+	s.state.Store(stateClosed)
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	s.client.remove(s)
+	s.nsp.adapter.DelAll(s) // in case a middleware joined rooms
+	_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.ConnectError, Namespace: s.nsp.name, Data: data})...)
+}
+
+// onClose ends the socket once. notify sends the client a DISCONNECT packet.
+func (s *Socket) onClose(reason DisconnectReason, notify bool) {
+	s.mu.Lock()
+	prev := s.state.Swap(stateClosed)
+	if prev == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	acks := s.acks
+	s.acks = nil
+	cancel := s.cancel
+	s.mu.Unlock()
+	if notify && prev == stateConnected {
+		_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name})...)
+	}
+	s.nsp.adapter.DelAll(s)
+	s.nsp.removeSocket(s)
+	s.client.remove(s)
+	if cancel != nil {
+		cancel()
+	}
+	for _, fn := range acks {
+		fn(adapter.Ack{Err: ErrDisconnected})
+	}
+	if prev == stateConnected {
+		s.enqueue(job{kind: jobDisconnect, reason: reason})
+	}
+}

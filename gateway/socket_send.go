@@ -1,0 +1,161 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/socketio"
+)
+
+// Emit sends an event to this socket. It never blocks; it fails with ErrReservedEvent for
+// socket.io's reserved names and with an encoding error for values JSON cannot hold.
+func (s *Socket) Emit(event string, args ...any) error {
+	p, err := encodeEvent(s.nsp.name, event, args)
+	if err != nil {
+		return err
+	}
+	s.Deliver(p, adapter.Flags{})
+	return nil
+}
+
+// EmitWithAck sends an event and waits for the client's acknowledgement until ctx ends.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	p, err := encodeEvent(s.nsp.name, event, args)
+	if err != nil {
+		return Args{}, err
+	}
+	p.ID, p.HasID = s.nsp.ackIDs.Add(1)-1, true
+	ch := make(chan adapter.Ack, 1)
+	s.DeliverWithAck(p, adapter.Flags{}, func(a adapter.Ack) { ch <- a })
+	select {
+	case a := <-ch:
+		if a.Err != nil {
+			return Args{}, a.Err
+		}
+		return ackArgs(a)
+	case <-ctx.Done():
+		s.dropAck(p.ID)
+		return Args{}, ctx.Err()
+	}
+}
+
+// Timeout returns a view of the socket whose EmitWithAck waits at most d.
+func (s *Socket) Timeout(d time.Duration) TimedSocket { return TimedSocket{s: s, d: d} }
+
+// TimedSocket is a Socket with an acknowledgement timeout; see Socket.Timeout.
+type TimedSocket struct {
+	s *Socket
+	d time.Duration
+}
+
+// EmitWithAck is Socket.EmitWithAck with the timeout; it returns ErrAckTimeout when it
+// passes.
+func (t TimedSocket) EmitWithAck(event string, args ...any) (Args, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), t.d)
+	defer cancel()
+	a, err := t.s.EmitWithAck(ctx, event, args...)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = ErrAckTimeout
+	}
+	return a, err
+}
+
+func (s *Socket) dropAck(id int64) {
+	s.mu.Lock()
+	fn := s.acks[id]
+	delete(s.acks, id)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(adapter.Ack{Err: context.Canceled})
+	}
+}
+
+// send queues messages on the connection, or holds them until the CONNECT reply.
+func (s *Socket) send(msgs []*engineio.Message, volatile bool) {
+	if !s.replied.Load() {
+		s.preMu.Lock()
+		if !s.replied.Load() {
+			if !volatile && s.state.Load() != stateClosed {
+				s.preBuf = append(s.preBuf, msgs)
+			}
+			s.preMu.Unlock()
+			return
+		}
+		s.preMu.Unlock()
+	}
+	if s.state.Load() == stateClosed {
+		return
+	}
+	if volatile {
+		s.client.conn.SendVolatile(msgs...)
+		return
+	}
+	// A full queue closes the connection (slow consumer); OnClose reports it.
+	_ = s.client.conn.Send(msgs...)
+}
+
+func (s *Socket) sendPacket(p *socketio.Packet) {
+	s.send(packetMessages(p), false)
+}
+
+func (s *Socket) sendAck(id int64, args []any) error {
+	if len(args) == 1 {
+		if _, ok := args[0].(Args); ok {
+			data, atts, err := encodeArgs(args)
+			if err != nil {
+				return err
+			}
+			typ := socketio.Ack
+			if len(atts) > 0 {
+				typ = socketio.BinaryAck
+			}
+			s.sendPacket(&socketio.Packet{Type: typ, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts})
+			return nil
+		}
+	}
+	args, err := expandArgs(args)
+	if err != nil {
+		return err
+	}
+	// The whole Engine.IO packet in one buffer: '4', the header, the arguments.
+	buf, atts, err := socketio.AppendAckPacket(append(make([]byte, 0, 64), engineio.PacketMessage), s.nsp.name, id, args)
+	if err != nil {
+		return fmt.Errorf("gateway: encoding acknowledgement: %w", err)
+	}
+	if len(atts) == 0 {
+		s.send([]*engineio.Message{engineio.NewTextMessage(buf)}, false)
+		return nil
+	}
+	msgs := make([]*engineio.Message, 0, 1+len(atts))
+	msgs = append(msgs, engineio.NewTextMessage(buf))
+	for _, a := range atts {
+		msgs = append(msgs, engineio.NewBinaryMessage(a))
+	}
+	s.send(msgs, false)
+	return nil
+}
+
+func (s *Socket) onAck(p *socketio.Packet) {
+	if !p.HasID {
+		return
+	}
+	s.mu.Lock()
+	fn := s.acks[p.ID]
+	delete(s.acks, p.ID)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(adapter.Ack{Data: p.Data, Attachments: p.Attachments})
+	}
+}
+
+func ackArgs(a adapter.Ack) (Args, error) {
+	raw, err := socketio.SplitArgs(a.Data)
+	if err != nil {
+		return Args{}, fmt.Errorf("gateway: malformed acknowledgement: %w", err)
+	}
+	return Args{raw: raw, attachments: a.Attachments}, nil
+}
