@@ -1,8 +1,8 @@
 // Package decorators is the vocabulary for declaring gateways: the [Gateway] and
 // [Subscribe] marker types and the grammar of their struct tags. It only parses; the
 // gateway package reads the tags by reflection at registration and the sockgate code
-// generator reads the same tags from source, both through [ParseGatewayTag] and
-// [ParseSubscribeTag], so a tag means the same thing to both.
+// generator reads the same tags from source, both through [ParseGatewayTag],
+// [ParseSubscribeTag] and [ParseEmitsTag], so a tag means the same thing to both.
 //
 // # Declaring a gateway
 //
@@ -21,6 +21,12 @@
 //
 //	func (g *ChatGateway) OnMessage(ctx context.Context, s *gateway.Socket, in Message) (Receipt, error)
 //
+// The events the server sends are declared the same way, with their payload type, in
+// blank fields of type [Emits]. The runtime does not enforce them; the code generator
+// turns them into the clients' TypeScript event types and the AsyncAPI document:
+//
+//	_ decorators.Emits[ChatMessage] `ws:"new-message"`
+//
 // A gateway serving every namespace that matches a regular expression uses pattern
 // instead of namespace:
 //
@@ -38,7 +44,8 @@
 // [ErrMissingKey], [ErrInvalidValue] or [ErrReservedEvent].
 //
 // Gateway keys: namespace, pattern, use ([ParseGatewayTag]). Subscribe keys: ws, handler,
-// use, rate ([ParseSubscribeTag], [ParseRate], [MethodName]).
+// use, rate ([ParseSubscribeTag], [ParseRate], [MethodName]). Emits keys: ws
+// ([ParseEmitsTag], [EmitsPayload]).
 //
 // # Dependencies and concurrency
 //

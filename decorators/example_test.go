@@ -14,6 +14,12 @@ type ChatGateway struct {
 	_ decorators.Subscribe `ws:"message"`
 	_ decorators.Subscribe `ws:"join-room" handler:"Join"`
 	_ decorators.Subscribe `ws:"typing" rate:"20/s" use:"audit"`
+
+	_ decorators.Emits[ChatMessage] `ws:"new-message"`
+}
+
+type ChatMessage struct {
+	Text string `json:"text"`
 }
 
 // Reading a gateway declaration by reflection, as the gateway package does.
@@ -36,6 +42,11 @@ func Example() {
 				method = decorators.MethodName(st.Event)
 			}
 			fmt.Println("event", st.Event, "->", method, st.Use, st.Rate)
+		default:
+			if payload, ok := decorators.EmitsPayload(f.Type); ok {
+				et, err := decorators.ParseEmitsTag(f.Tag)
+				fmt.Println("emits", et.Event, payload, err)
+			}
 		}
 	}
 	// Output:
@@ -43,6 +54,7 @@ func Example() {
 	// event message -> OnMessage [] <nil>
 	// event join-room -> Join [] <nil>
 	// event typing -> OnTyping [audit] 20/s
+	// emits new-message decorators_test.ChatMessage <nil>
 }
 
 func ExampleParseSubscribeTag_errors() {

@@ -271,6 +271,7 @@ func FuzzScanTag(f *testing.F) {
 		// The parsers never panic on a tag the scanner accepts.
 		ParseGatewayTag(tag)
 		ParseSubscribeTag(tag)
+		ParseEmitsTag(tag)
 	})
 }
 
