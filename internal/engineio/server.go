@@ -65,7 +65,7 @@ type Server struct {
 	// that Close can wait for all of them.
 	wg sync.WaitGroup
 
-	// pollers read the sockets of websocket sessions (wsio_linux.go).
+	// pollers read the sockets of websocket sessions (poller_linux.go).
 	pollers pollers
 
 	// testHooks are set by tests only, before any request; each is called
@@ -95,7 +95,7 @@ func NewServer(cfg Config, h Handler) *Server {
 	}
 	s.upgrader = websocket.Upgrader{
 		// gorilla only answers the handshake; its connection, and the smallest
-		// read buffer it allows, are dropped right after (wsconn.go).
+		// read buffer it allows, are dropped right after (wsread.go).
 		ReadBufferSize:  1,
 		WriteBufferSize: cfg.WriteBufferSize,
 		// One pool per server: gorilla requires one pool per buffer size.
