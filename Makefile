@@ -12,8 +12,10 @@ test: fmt-check vet interop-deps test-go
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# bench/zishang is a Go module of its own (the main module must not depend on it).
 vet:
 	$(GO) vet ./...
+	cd bench/zishang && $(GO) vet ./...
 
 # npm packages live in the repository's own folder, from its lock file.
 interop-deps:
@@ -37,7 +39,8 @@ fuzz:
 run:
 	$(GO) run ./examples/chat
 
-# Benchmarks against Node socket.io 4.8 and the limit server; `make bench` writes
+# Benchmarks against Node socket.io 4.8, zishang520/socket.io v3 (bench/zishang, its own
+# Go module) and the limit server; `make bench` writes
 # docs/BENCHMARKS.md (about 15 minutes), `make bench-quick` a one-repetition smoke run in
 # bench/out/. Servers run on core 0, the generator on core 1. PROFILE=1 also writes CPU
 # and heap profiles of the sockgate server per scenario into bench/out/profiles;
@@ -47,10 +50,12 @@ BENCH_BIN := bench/out/bin
 bench:
 	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error
 	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/sockbench ./bench/servers/sockgate ./bench/servers/limit
+	cd bench/zishang && $(GO) build -o ../../$(BENCH_BIN)/zishang .
 	taskset -c 1 $(BENCH_BIN)/sockbench run $(if $(PROFILE),-profile bench/out/profiles) $(BENCH_FLAGS)
 
 bench-quick:
 	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error
 	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/sockbench ./bench/servers/sockgate ./bench/servers/limit
+	cd bench/zishang && $(GO) build -o ../../$(BENCH_BIN)/zishang .
 	taskset -c 1 $(BENCH_BIN)/sockbench run -quick $(if $(PROFILE),-profile bench/out/profiles) $(BENCH_FLAGS)
 	@echo "report: bench/out/BENCHMARKS-quick.md"

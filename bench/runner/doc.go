@@ -1,8 +1,9 @@
 // Package runner drives a whole benchmark run and writes its report.
 //
 // For every repetition, every scenario, and every target in an order rotated per
-// repetition (sockgate, socket.io, limit, then socket.io, limit, sockgate, ...), it starts
-// a fresh server process pinned to one core (taskset), waits until it answers, runs the
+// repetition (sockgate, socket.io, zishang, limit, then socket.io, zishang, limit,
+// sockgate, ...), it starts a fresh server process pinned to one core (taskset), waits
+// until it answers, runs the
 // generator (sockbench gen, pinned to the other core) with a fresh port and a fresh block
 // of 127.x.y.z source addresses (no TIME_WAIT left from an earlier run), collects the
 // generator's JSON results, and stops the server. Results are appended to a JSON-lines

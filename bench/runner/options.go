@@ -17,10 +17,11 @@ const (
 	TargetSockgate = "sockgate"
 	TargetNode     = "socket.io"
 	TargetLimit    = "limit"
+	TargetZishang  = "zishang" // github.com/zishang520/socket.io v3, the Go port of socket.io
 )
 
 // Targets lists every target in the order of the first repetition.
-var Targets = []string{TargetSockgate, TargetNode, TargetLimit}
+var Targets = []string{TargetSockgate, TargetNode, TargetZishang, TargetLimit}
 
 // Options are the runner's parameters.
 type Options struct {
@@ -30,7 +31,7 @@ type Options struct {
 	Scenarios []string
 	Check     bool // check the generator against socket.io-client
 
-	Bin     string // directory holding sockbench, sockgate and limit
+	Bin     string // directory holding sockbench, sockgate, zishang and limit
 	NodeDir string // the npm folder with server.js, client.js and node_modules
 	Out     string // the Markdown report
 	Results string // the JSON-lines results, appended to
@@ -107,7 +108,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	fs.Var((*list)(&o.Targets), "targets", "targets: "+strings.Join(Targets, ","))
 	fs.Var((*list)(&o.Scenarios), "scenarios", "scenarios: "+strings.Join(gen.Scenarios, ","))
 	fs.BoolVar(&o.Check, "check", o.Check, "check the generator against socket.io-client")
-	fs.StringVar(&o.Bin, "bin", o.Bin, "directory of the sockbench, sockgate and limit binaries")
+	fs.StringVar(&o.Bin, "bin", o.Bin, "directory of the sockbench, sockgate, zishang and limit binaries")
 	fs.StringVar(&o.NodeDir, "node", o.NodeDir, "npm folder of the socket.io server and client")
 	fs.StringVar(&o.Out, "out", o.Out, "Markdown report to write")
 	fs.StringVar(&o.Results, "results", o.Results, "JSON-lines results file (appended to)")

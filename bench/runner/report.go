@@ -286,28 +286,28 @@ func (r *report) p(format string, args ...any) { fmt.Fprintf(&r.b, format, args.
 
 func (r *report) has(t string) bool { return slices.Contains(r.targets, t) }
 
-// table writes rows with a column per target and the two ratios.
+// ratioTargets are the servers sockgate's figures are divided by, in column order.
+var ratioTargets = []string{TargetNode, TargetZishang, TargetLimit}
+
+// table writes rows with a column per target and a ratio column per other server present.
 func (r *report) table(rows []row) {
+	var others []string
+	if r.has(TargetSockgate) {
+		for _, t := range ratioTargets {
+			if r.has(t) {
+				others = append(others, t)
+			}
+		}
+	}
 	r.p("| | ")
 	for _, t := range r.targets {
 		r.p("%s | ", t)
 	}
-	ratios := r.has(TargetSockgate) && r.has(TargetNode)
-	limit := r.has(TargetSockgate) && r.has(TargetLimit)
-	if ratios {
-		r.p("sockgate / socket.io | ")
-	}
-	if limit {
-		r.p("sockgate / limit | ")
+	for _, t := range others {
+		r.p("sockgate / %s | ", t)
 	}
 	r.p("\n|---|")
-	for range r.targets {
-		r.p("---|")
-	}
-	if ratios {
-		r.p("---|")
-	}
-	if limit {
+	for range len(r.targets) + len(others) {
 		r.p("---|")
 	}
 	r.p("\n")
@@ -317,11 +317,8 @@ func (r *report) table(rows []row) {
 			r.p("%s | ", fmtCell(r.d.get(t, rw.scenario, rw.step, rw.metric), rw.u))
 		}
 		sg := r.d.get(TargetSockgate, rw.scenario, rw.step, rw.metric)
-		if ratios {
-			r.p("%s | ", fmtNum(ratio(sg, r.d.get(TargetNode, rw.scenario, rw.step, rw.metric)), uRatio))
-		}
-		if limit {
-			r.p("%s | ", fmtNum(ratio(sg, r.d.get(TargetLimit, rw.scenario, rw.step, rw.metric)), uRatio))
+		for _, t := range others {
+			r.p("%s | ", fmtNum(ratio(sg, r.d.get(t, rw.scenario, rw.step, rw.metric)), uRatio))
 		}
 		r.p("\n")
 	}
@@ -366,7 +363,7 @@ func (r *report) header() {
 	}
 	r.p(".\n\n")
 	r.p("Each figure is the median over the repetitions, with the min–max in small type; every\n")
-	r.p("repetition ran each scenario on a fresh server process, the three servers interleaved.\n")
+	r.p("repetition ran each scenario on a fresh server process, the servers interleaved.\n")
 	r.p("† marks a figure where the generator's core was more than 90 %% busy: the server may be\n")
 	r.p("faster than shown, and the CPU-per-operation figures are the fair comparison there.\n")
 	r.p("Ratios are sockgate's median over the other server's.\n\n")
@@ -400,7 +397,8 @@ func (r *report) header() {
 	}
 	r.p("Servers: **sockgate** is a gateway struct registered with `di.Gateway` in an fx app\n")
 	r.p("(`bench/servers/sockgate`); **socket.io** is socket.io 4.8 from npm with bufferutil\n")
-	r.p("(`bench/node/server.js`); **limit** is a bare gorilla/websocket server with canned\n")
+	r.p("(`bench/node/server.js`); **zishang** is github.com/zishang520/socket.io v3, the Go port of\n")
+	r.p("socket.io, in its own Go module (`bench/zishang`); **limit** is a bare gorilla/websocket server with canned\n")
 	r.p("handshakes and one prepared message per broadcast (`bench/limit`). All use pingInterval\n")
 	r.p("25 s, pingTimeout 20 s, maxHttpBufferSize 1 MB, no compression, a listen backlog of 4096.\n")
 	r.p("The generator (`bench/gen`) speaks raw Engine.IO/Socket.IO frames over its own lean\n")

@@ -115,7 +115,7 @@ func (r *runner) check() error {
 	var missing []string
 	for _, t := range r.o.Targets {
 		switch t {
-		case TargetSockgate, TargetLimit:
+		case TargetSockgate, TargetLimit, TargetZishang:
 			if _, err := os.Stat(filepath.Join(r.o.Bin, t)); err != nil {
 				missing = append(missing, filepath.Join(r.o.Bin, t))
 			}
@@ -166,6 +166,8 @@ func (r *runner) startServer(ctx context.Context, target string, port int, profi
 		}
 	case TargetLimit:
 		argv = []string{filepath.Join(r.o.Bin, "limit"), "-addr", addr}
+	case TargetZishang:
+		argv = []string{filepath.Join(r.o.Bin, "zishang"), "-addr", addr}
 	case TargetNode:
 		argv = []string{"node", "--expose-gc", filepath.Join(r.o.NodeDir, "server.js"), "--port", strconv.Itoa(port)}
 	}

@@ -18,7 +18,7 @@ func TestParseArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Reps != 3 || o.Quick || o.Out != "docs/BENCHMARKS.md" || !o.Check || len(o.Targets) != 3 {
+	if o.Reps != 3 || o.Quick || o.Out != "docs/BENCHMARKS.md" || !o.Check || len(o.Targets) != 4 {
 		t.Fatalf("defaults: %+v", o)
 	}
 	o, err = ParseArgs([]string{"-quick", "-targets", "sockgate,limit", "-scenarios", "idle"})
@@ -88,6 +88,7 @@ func fakeRun() []Record {
 			{TargetSockgate, 5000 + f, 60000 + f, 60000, 5, 1, 4000},
 			{TargetNode, 12000 + f, 15000, 40000, 30, 5, 1000},
 			{TargetLimit, 4000, 100000, 70000, 2, 0.5, 5000},
+			{TargetZishang, 40000, 20000, 20000, 20, 10, 2000},
 		} {
 			recs = append(recs,
 				res(rep, tc.target, gen.Result{Scenario: gen.ScenarioIdle, Step: "slope", Values: map[string]float64{"rss_per_conn": tc.mem}}),
@@ -126,6 +127,9 @@ func TestRender(t *testing.T) {
 		"60,000 vs 70,000 deliveries/s: 0.86× | yes |",
 		"| connect storm over websocket: sessions/s ≥ 2.5× socket.io's | 4,000 vs 1,000/s: 4.00× | yes |",
 		"| RSS per connection | 5,001 B <sub>5,000–5,001</sub> |",
+		// one ratio column per other server, in the order socket.io, zishang, limit
+		"| | sockgate | socket.io | zishang | limit | sockgate / socket.io | sockgate / zishang | sockgate / limit |",
+		"| 5,001 B <sub>5,000–5,001</sub> | 12,001 B <sub>12,000–12,001</sub> | 40,000 B <sub>40,000–40,000</sub> | 4,000 B <sub>4,000–4,000</sub> | 0.42 | 0.13 | 1.25 |",
 		"| sockgate | ack | round trips/s (fixed 2,000/s, 20 clients) | 1,000 | 1,050 | -4.8 % | yes |",
 		"| 2 | slow | socket.io | boom \\| bang |",
 		"hand-written",

@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -112,6 +113,13 @@ func describe(ctx context.Context, o Options) *Machine {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Path == "github.com/gorilla/websocket" || d.Path == "go.uber.org/fx" {
+				m.Packages["go "+d.Path] = d.Version
+			}
+		}
+	}
+	if bi, err := buildinfo.ReadFile(filepath.Join(o.Bin, TargetZishang)); err == nil {
+		for _, d := range bi.Deps {
+			if strings.HasPrefix(d.Path, "github.com/zishang520/socket.io/servers/") {
 				m.Packages["go "+d.Path] = d.Version
 			}
 		}
