@@ -9,7 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/socketio"
 )
 
@@ -80,7 +80,7 @@ func (e *engine) run() {
 	ctx, cancel := context.WithTimeout(e.ctx, e.m.opts.ConnectTimeout)
 	var (
 		ws   *websocket.Conn
-		rest []engineio.Packet
+		rest []eiocodec.Packet
 		err  error
 	)
 	if e.transport == TransportWebSocket {
@@ -237,9 +237,9 @@ func (e *engine) shutdownLocked() {
 
 // Fixed packets.
 var (
-	closePacket   = []byte{engineio.PacketClose}
-	pongPacket    = []byte{engineio.PacketPong}
-	upgradePacket = []byte{engineio.PacketUpgrade}
+	closePacket   = []byte{eiocodec.PacketClose}
+	pongPacket    = []byte{eiocodec.PacketPong}
+	upgradePacket = []byte{eiocodec.PacketUpgrade}
 	probePing     = []byte("2probe")
 	probePong     = []byte("3probe")
 )
@@ -357,10 +357,10 @@ func (e *engine) onPingTimeout() {
 }
 
 // handle processes one packet from the server; it reports whether reading must stop.
-func (e *engine) handle(p engineio.Packet) (stop bool) {
+func (e *engine) handle(p eiocodec.Packet) (stop bool) {
 	m := e.m
 	switch p.Type {
-	case engineio.PacketPing:
+	case eiocodec.PacketPing:
 		m.mu.Lock()
 		if e.state != engOpen && e.state != engClosing {
 			m.mu.Unlock()
@@ -375,10 +375,10 @@ func (e *engine) handle(p engineio.Packet) (stop bool) {
 		if current {
 			m.emit(ManagerEvent{Name: EventPing})
 		}
-	case engineio.PacketClose:
+	case eiocodec.PacketClose:
 		e.close(ReasonTransportClose, errors.New("closed by the server"))
 		return true
-	case engineio.PacketMessage:
+	case eiocodec.PacketMessage:
 		pkt, err := e.dec.Add(p.Data, p.Binary)
 		if err != nil {
 			e.close(ReasonParseError, err)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // handshake is what the client keeps of the server's open packet.
@@ -24,7 +24,7 @@ const maxHeartbeat = int64(24 * time.Hour / time.Millisecond)
 // parseOpen decodes the JSON of an open packet ("0{...}" without its type byte). It needs
 // a session id and positive timings; maxPayload may be absent (zero: no limit known).
 func parseOpen(data []byte) (handshake, error) {
-	var op engineio.OpenPacket
+	var op eiocodec.OpenPacket
 	if err := json.Unmarshal(data, &op); err != nil {
 		return handshake{}, fmt.Errorf("%w: open packet: %w", ErrProtocol, err)
 	}

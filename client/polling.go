@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // newHTTPTransport returns the HTTP transport of a Manager's own polling client. A polling
@@ -82,17 +82,17 @@ func (e *engine) request(ctx context.Context, method string, body []byte) ([]byt
 
 // openPolling performs the handshake with a GET; the first packet of the answer is the
 // open packet, and the packets after it (if any) are returned to be handled once open.
-func (e *engine) openPolling(ctx context.Context) ([]engineio.Packet, error) {
+func (e *engine) openPolling(ctx context.Context) ([]eiocodec.Packet, error) {
 	body, err := e.request(ctx, http.MethodGet, nil)
 	if err != nil {
 		return nil, err
 	}
-	var rest []engineio.Packet
+	var rest []eiocodec.Packet
 	first := true
-	err = engineio.DecodePayload(body, func(p engineio.Packet) error {
+	err = eiocodec.DecodePayload(body, func(p eiocodec.Packet) error {
 		if first {
 			first = false
-			if p.Type != engineio.PacketOpen || p.Binary {
+			if p.Type != eiocodec.PacketOpen || p.Binary {
 				return fmt.Errorf("%w: the first packet is not an open packet", ErrProtocol)
 			}
 			hs, err := parseOpen(p.Data)
@@ -138,7 +138,7 @@ func (e *engine) pollLoop() {
 
 		body, err := e.request(e.ctx, http.MethodGet, nil)
 		if err == nil {
-			err = engineio.DecodePayload(body, func(p engineio.Packet) error {
+			err = eiocodec.DecodePayload(body, func(p eiocodec.Packet) error {
 				if e.handle(p) {
 					return errStop
 				}
@@ -171,12 +171,12 @@ func (e *engine) post(batch []outPacket) error {
 	body := *bp
 	for i, p := range batch {
 		if i > 0 {
-			body = append(body, engineio.RecordSeparator)
+			body = append(body, eiocodec.RecordSeparator)
 		}
 		if p.binary {
-			body = engineio.AppendPacket(body, engineio.Packet{Type: engineio.PacketMessage, Data: p.data, Binary: true})
+			body = eiocodec.AppendPacket(body, eiocodec.Packet{Type: eiocodec.PacketMessage, Data: p.data, Binary: true})
 		} else {
-			body = engineio.AppendPacket(body, engineio.Packet{Type: p.data[0], Data: p.data[1:]})
+			body = eiocodec.AppendPacket(body, eiocodec.Packet{Type: p.data[0], Data: p.data[1:]})
 		}
 	}
 	*bp = body

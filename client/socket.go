@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/socketio"
 )
 
@@ -206,7 +206,7 @@ func (s *Socket) Close() error {
 func (s *Socket) disconnectLocked(waitErr error) {
 	if s.connected && s.m.eng != nil {
 		bp := getBuf()
-		b := append(*bp, engineio.PacketMessage)
+		b := append(*bp, eiocodec.PacketMessage)
 		b = socketio.AppendHeader(b, &socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp})
 		*bp = b
 		if s.m.eng.pushLocked(outPacket{data: b, buf: bp}) != nil {
@@ -281,7 +281,7 @@ func (s *Socket) send(event string, args []any, id int64, volatile bool, ack *pe
 // message type, so that it is written without another copy.
 func (s *Socket) encode(event string, args []any, id int64) (sendItem, error) {
 	bp := getBuf()
-	b := append(*bp, engineio.PacketMessage)
+	b := append(*bp, eiocodec.PacketMessage)
 	b, atts, err := socketio.AppendEventPacket(b, s.nsp, id, event, args)
 	*bp = b
 	if err != nil {
@@ -362,7 +362,7 @@ func (s *Socket) forgetAck(id int64) {
 // sendAck answers an event from the server, on the connection that carried it.
 func (s *Socket) sendAck(e *engine, id int64, args []any) error {
 	bp := getBuf()
-	b := append(*bp, engineio.PacketMessage)
+	b := append(*bp, eiocodec.PacketMessage)
 	b, atts, err := socketio.AppendAckPacket(b, s.nsp, id, args)
 	*bp = b
 	if err != nil {
@@ -412,7 +412,7 @@ func (s *Socket) sendConnect(e *engine) {
 	}
 	s.connectOn = e
 	bp := getBuf()
-	b := append(*bp, engineio.PacketMessage)
+	b := append(*bp, eiocodec.PacketMessage)
 	b = socketio.AppendHeader(b, &socketio.Packet{Type: socketio.Connect, Namespace: s.nsp})
 	b = appendConnectData(b, auth, s.pid, s.lastOffset)
 	*bp = b

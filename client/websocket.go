@@ -13,7 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // wsWriteBuffers is the write buffer pool of the default dialer: a connection holds a
@@ -87,7 +87,7 @@ func (e *engine) openWebSocket(ctx context.Context) (*websocket.Conn, error) {
 
 // readOpen checks that a websocket frame is the open packet and records it.
 func (e *engine) readOpen(typ int, data []byte) error {
-	if typ != websocket.TextMessage || len(data) == 0 || data[0] != engineio.PacketOpen {
+	if typ != websocket.TextMessage || len(data) == 0 || data[0] != eiocodec.PacketOpen {
 		return fmt.Errorf("%w: the first packet is not an open packet", ErrProtocol)
 	}
 	hs, err := parseOpen(data[1:])
@@ -114,10 +114,10 @@ func (e *engine) readWebSocket(ws *websocket.Conn) {
 			e.m.mu.Unlock()
 			return
 		}
-		var p engineio.Packet
+		var p eiocodec.Packet
 		if typ == websocket.BinaryMessage {
-			p = engineio.Packet{Type: engineio.PacketMessage, Data: data, Binary: true}
-		} else if p, err = engineio.DecodePacket(data); err != nil {
+			p = eiocodec.Packet{Type: eiocodec.PacketMessage, Data: data, Binary: true}
+		} else if p, err = eiocodec.DecodePacket(data); err != nil {
 			e.close(ReasonParseError, err)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/engineio"
 	"github.com/sockgate/sockgate/internal/socketio"
 )
@@ -122,7 +123,7 @@ func (s *Socket) sendAck(id int64, args []any) error {
 		return err
 	}
 	// The whole Engine.IO packet in one buffer: '4', the header, the arguments.
-	buf, atts, err := socketio.AppendAckPacket(append(make([]byte, 0, 64), engineio.PacketMessage), s.nsp.name, id, args)
+	buf, atts, err := socketio.AppendAckPacket(append(make([]byte, 0, 64), eiocodec.PacketMessage), s.nsp.name, id, args)
 	if err != nil {
 		return fmt.Errorf("gateway: encoding acknowledgement: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/engineio"
 )
 
@@ -25,7 +26,7 @@ func (echo) OnMessage(c *engineio.Conn, data []byte, binary bool) {
 		m = engineio.NewBinaryMessage(data)
 	} else {
 		// The packet handed to NewTextMessage carries its '4' type byte.
-		m = engineio.NewTextMessage(append([]byte{engineio.PacketMessage}, data...))
+		m = engineio.NewTextMessage(append([]byte{eiocodec.PacketMessage}, data...))
 	}
 	_ = c.Send(m) // the session is closing if this fails; nothing to do
 }

@@ -5,16 +5,18 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 var benchText = []byte(`42["message",{"t":1700000000000000000,"p":"` + strings.Repeat("x", 64) + `"}]`)
 
 func BenchmarkDecodePacket(b *testing.B) {
-	bin := AppendPacket(nil, Packet{Type: PacketMessage, Data: make([]byte, 64), Binary: true})
+	bin := eiocodec.AppendPacket(nil, eiocodec.Packet{Type: eiocodec.PacketMessage, Data: make([]byte, 64), Binary: true})
 	b.Run("text", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := DecodePacket(benchText); err != nil {
+			if _, err := eiocodec.DecodePacket(benchText); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -22,7 +24,7 @@ func BenchmarkDecodePacket(b *testing.B) {
 	b.Run("base64", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := DecodePacket(bin); err != nil {
+			if _, err := eiocodec.DecodePacket(bin); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -30,40 +32,40 @@ func BenchmarkDecodePacket(b *testing.B) {
 }
 
 func BenchmarkAppendPacket(b *testing.B) {
-	text := Packet{Type: PacketMessage, Data: benchText[1:]}
-	bin := Packet{Type: PacketMessage, Data: make([]byte, 64), Binary: true}
+	text := eiocodec.Packet{Type: eiocodec.PacketMessage, Data: benchText[1:]}
+	bin := eiocodec.Packet{Type: eiocodec.PacketMessage, Data: make([]byte, 64), Binary: true}
 	buf := make([]byte, 0, 512)
 	b.Run("text", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			buf = AppendPacket(buf[:0], text)
+			buf = eiocodec.AppendPacket(buf[:0], text)
 		}
 	})
 	b.Run("binary", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			buf = AppendPacket(buf[:0], bin)
+			buf = eiocodec.AppendPacket(buf[:0], bin)
 		}
 	})
 }
 
-func benchPayload() []Packet {
-	var pkts []Packet
+func benchPayload() []eiocodec.Packet {
+	var pkts []eiocodec.Packet
 	for range 8 {
-		pkts = append(pkts, Packet{Type: PacketMessage, Data: benchText[1:]})
+		pkts = append(pkts, eiocodec.Packet{Type: eiocodec.PacketMessage, Data: benchText[1:]})
 	}
-	pkts = append(pkts, Packet{Type: PacketMessage, Data: make([]byte, 64), Binary: true}, Packet{Type: PacketPong})
+	pkts = append(pkts, eiocodec.Packet{Type: eiocodec.PacketMessage, Data: make([]byte, 64), Binary: true}, eiocodec.Packet{Type: eiocodec.PacketPong})
 	return pkts
 }
 
 func BenchmarkDecodePayload(b *testing.B) {
-	payload := AppendPayload(nil, benchPayload()...)
+	payload := eiocodec.AppendPayload(nil, benchPayload()...)
 	b.SetBytes(int64(len(payload)))
 	b.ReportAllocs()
 	n := 0
-	count := func(Packet) error { n++; return nil }
+	count := func(eiocodec.Packet) error { n++; return nil }
 	for b.Loop() {
-		if err := DecodePayload(payload, count); err != nil {
+		if err := eiocodec.DecodePayload(payload, count); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,7 +76,7 @@ func BenchmarkAppendPayload(b *testing.B) {
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = AppendPayload(buf[:0], pkts...)
+		buf = eiocodec.AppendPayload(buf[:0], pkts...)
 	}
 	b.SetBytes(int64(len(buf)))
 }

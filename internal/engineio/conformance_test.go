@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 func TestHandshakePolling(t *testing.T) {
@@ -162,7 +163,7 @@ func TestPollingInvalidPacket(t *testing.T) {
 		if status != http.StatusBadRequest {
 			t.Errorf("POST %q: status %d, want 400", payload, status)
 		}
-		if ev := h.nextClose(t); ev.c != c || ev.reason != ReasonParseError || !errors.Is(ev.err, ErrInvalidPacket) {
+		if ev := h.nextClose(t); ev.c != c || ev.reason != ReasonParseError || !errors.Is(ev.err, eiocodec.ErrInvalidPacket) {
 			t.Errorf("POST %q: OnClose %q %v", payload, ev.reason, ev.err)
 		}
 		if status, _ := e.get(op.SID); status != http.StatusBadRequest {

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // volatileBacklog is the queue length from which SendVolatile drops.
@@ -371,13 +373,13 @@ func (c *Conn) takeQueueLocked(dst []byte, tail *Message) []byte {
 	dst = growBytes(dst, n)
 	for i, m := range c.queue {
 		if i > 0 {
-			dst = append(dst, RecordSeparator)
+			dst = append(dst, eiocodec.RecordSeparator)
 		}
 		dst = m.appendPolling(dst)
 	}
 	if tail != nil {
 		if len(c.queue) > 0 {
-			dst = append(dst, RecordSeparator)
+			dst = append(dst, eiocodec.RecordSeparator)
 		}
 		dst = tail.appendPolling(dst)
 	}

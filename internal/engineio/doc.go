@@ -1,8 +1,7 @@
 // Package engineio implements the server side of Engine.IO protocol v4
-// (query EIO=4): the packet and payload codecs, sessions over HTTP
-// long-polling and websocket (the opening handshake by gorilla/websocket, the
-// frames written and read here), the server-driven heartbeat, and the upgrade
-// from polling to websocket.
+// (query EIO=4): sessions over HTTP long-polling and websocket (the opening
+// handshake by gorilla/websocket, the frames written and read here), the
+// server-driven heartbeat, and the upgrade from polling to websocket.
 //
 // A [Server] is an http.Handler for one path; the caller routes requests to
 // it. Each session is a [Conn]; the layer above receives its events through a
@@ -11,11 +10,9 @@
 //
 // # Codec
 //
-// [DecodePacket], [AppendPacket], [DecodePayload] and [AppendPayload] handle
-// the text forms of packets (polling payload segments separated by 0x1e,
-// binary as 'b' plus base64, websocket text frames). A websocket binary frame
-// is always a message carrying the raw bytes. [OpenPacket] and [ErrorBody] are
-// the JSON bodies of the handshake and of refused requests.
+// The packet and payload codecs live in internal/eiocodec, shared with the
+// Go client, which so links none of the server. [ErrorBody] is the JSON body
+// of refused requests.
 //
 // # Sessions
 //

@@ -5,23 +5,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"strconv"
-)
 
-// OpenPacket is the JSON payload of the open packet ("0{...}") that starts a
-// session. Durations are in milliseconds, MaxPayload in bytes.
-type OpenPacket struct {
-	SID          string   `json:"sid"`
-	Upgrades     []string `json:"upgrades"`
-	PingInterval int64    `json:"pingInterval"`
-	PingTimeout  int64    `json:"pingTimeout"`
-	MaxPayload   int64    `json:"maxPayload"`
-}
+	"github.com/sockgate/sockgate/internal/eiocodec"
+)
 
 // appendOpenPacket appends the full open packet, type byte included. It is
 // hand-written because the handshake is on the connect-storm path and the
 // values need no escaping (the sid is URL-safe base64, the upgrades fixed names).
 func appendOpenPacket(dst []byte, sid string, upgrade bool, cfg *Config) []byte {
-	dst = append(dst, PacketOpen)
+	dst = append(dst, eiocodec.PacketOpen)
 	dst = append(dst, `{"sid":"`...)
 	dst = append(dst, sid...)
 	if upgrade {

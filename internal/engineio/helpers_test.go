@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/sockgate/sockgate/internal/eiocodec"
 	"go.uber.org/goleak"
 )
 
@@ -73,7 +74,7 @@ func (h *recorder) OnMessage(c *Conn, data []byte, binary bool) {
 		if binary {
 			_ = c.Send(NewBinaryMessage(data))
 		} else {
-			_ = c.Send(NewTextMessage(append([]byte{PacketMessage}, data...)))
+			_ = c.Send(NewTextMessage(append([]byte{eiocodec.PacketMessage}, data...)))
 		}
 	}
 }
@@ -240,7 +241,7 @@ func waitGet(tb testing.TB, ch <-chan getResult) getResult {
 }
 
 // handshake opens a polling session and returns its open packet.
-func (e *env) handshake() OpenPacket {
+func (e *env) handshake() eiocodec.OpenPacket {
 	e.tb.Helper()
 	status, body, _ := e.do(http.MethodGet, e.url("EIO=4&transport=polling"), "", nil)
 	if status != http.StatusOK {
@@ -249,12 +250,12 @@ func (e *env) handshake() OpenPacket {
 	return parseOpen(e.tb, body)
 }
 
-func parseOpen(tb testing.TB, body string) OpenPacket {
+func parseOpen(tb testing.TB, body string) eiocodec.OpenPacket {
 	tb.Helper()
 	if !strings.HasPrefix(body, "0") {
 		tb.Fatalf("not an open packet: %q", body)
 	}
-	var op OpenPacket
+	var op eiocodec.OpenPacket
 	if err := json.Unmarshal([]byte(body[1:]), &op); err != nil {
 		tb.Fatalf("open packet %q: %v", body, err)
 	}
@@ -295,7 +296,7 @@ func (e *env) dial(query string) (*websocket.Conn, *http.Response, error) {
 }
 
 // wsSession opens a websocket session and reads its open packet.
-func (e *env) wsSession(extra string) (*websocket.Conn, OpenPacket) {
+func (e *env) wsSession(extra string) (*websocket.Conn, eiocodec.OpenPacket) {
 	e.tb.Helper()
 	ws, _, err := e.dial("EIO=4&transport=websocket" + extra)
 	if err != nil {

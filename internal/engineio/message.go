@@ -3,6 +3,8 @@ package engineio
 import (
 	"encoding/base64"
 	"sync/atomic"
+
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // A Message is one encoded Engine.IO packet ready to be written, immutable
@@ -38,9 +40,9 @@ type Message struct {
 // therefore be passed with its type byte ("44..."). The Message keeps packet:
 // the caller must not modify it afterwards.
 func NewTextMessage(packet []byte) *Message {
-	if len(packet) == 0 || packet[0] != PacketMessage {
+	if len(packet) == 0 || packet[0] != eiocodec.PacketMessage {
 		b := make([]byte, 0, len(packet)+1)
-		b = append(b, PacketMessage)
+		b = append(b, eiocodec.PacketMessage)
 		packet = append(b, packet...)
 	}
 	return newMessage(packet, false)
@@ -95,8 +97,7 @@ func (m *Message) Data() []byte {
 // appendPolling appends the polling encoding of m to dst.
 func (m *Message) appendPolling(dst []byte) []byte {
 	if m.binary {
-		dst = append(dst, binaryPrefix)
-		return base64.StdEncoding.AppendEncode(dst, m.data)
+		return eiocodec.AppendPacket(dst, eiocodec.Packet{Type: eiocodec.PacketMessage, Data: m.data, Binary: true})
 	}
 	return append(dst, m.data...)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // bodyPool holds polling response buffers between requests.
@@ -202,16 +204,16 @@ func (c *Conn) readPost(r *http.Request) (status, code int) {
 		c.shut(ReasonTransportClose, fmt.Errorf("%w: %w", ErrPollAborted, err), closeNow, false)
 		return 0, 0
 	}
-	err = DecodePayload(body, func(p Packet) error {
+	err = eiocodec.DecodePayload(body, func(p eiocodec.Packet) error {
 		switch p.Type {
-		case PacketMessage:
+		case eiocodec.PacketMessage:
 			c.deliver(p.Data, p.Binary)
-		case PacketPong:
+		case eiocodec.PacketPong:
 			c.onPong()
-		case PacketClose:
+		case eiocodec.PacketClose:
 			c.shut(ReasonTransportClose, nil, closeByClient, true)
 			return errStopPayload
-		case PacketPing:
+		case eiocodec.PacketPing:
 			return fmt.Errorf("%w: ping from the client", ErrProtocol)
 		}
 		// open, upgrade and noop from a client mean nothing on polling.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/sockgate/sockgate/internal/eiocodec"
 )
 
 // readBlocking is a session's reader goroutine where no poller watches its
@@ -200,24 +202,24 @@ func (c *Conn) onFrame(w *wsConn, op byte, p []byte) bool {
 
 // onTextFrame handles one Engine.IO packet of an established websocket session.
 func (c *Conn) onTextFrame(buf []byte) bool {
-	p, err := DecodePacket(buf)
+	p, err := eiocodec.DecodePacket(buf)
 	if err != nil {
 		c.shut(ReasonParseError, err, closeNow, false)
 		return false
 	}
 	switch p.Type {
-	case PacketMessage:
+	case eiocodec.PacketMessage:
 		data := p.Data
 		if !p.Binary {
 			data = bytes.Clone(data) // p.Data aliases the read buffer
 		}
 		c.deliver(data, p.Binary)
-	case PacketPong:
+	case eiocodec.PacketPong:
 		c.onPong()
-	case PacketClose:
+	case eiocodec.PacketClose:
 		c.shut(ReasonTransportClose, nil, closeNow, false)
 		return false
-	case PacketPing:
+	case eiocodec.PacketPing:
 		c.shut(ReasonTransportError, fmt.Errorf("%w: ping from the client", ErrProtocol), closeNow, false)
 		return false
 	}

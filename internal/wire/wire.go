@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/engineio"
 	"github.com/sockgate/sockgate/internal/socketio"
 )
@@ -10,7 +11,7 @@ import (
 // attachments. The result may be shared by any number of connections.
 func Messages(p *socketio.Packet) []*engineio.Message {
 	buf := make([]byte, 1, 8+len(p.Namespace)+len(p.Data))
-	buf[0] = engineio.PacketMessage
+	buf[0] = eiocodec.PacketMessage
 	buf = socketio.AppendPacket(buf, p)
 	if len(p.Attachments) == 0 {
 		return []*engineio.Message{engineio.NewTextMessage(buf)}

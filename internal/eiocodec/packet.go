@@ -1,4 +1,4 @@
-package engineio
+package eiocodec
 
 import (
 	"encoding/base64"
@@ -109,4 +109,14 @@ func AppendPayload(dst []byte, packets ...Packet) []byte {
 		dst = AppendPacket(dst, p)
 	}
 	return dst
+}
+
+// OpenPacket is the JSON payload of the open packet ("0{...}") that starts a
+// session. Durations are in milliseconds, MaxPayload in bytes.
+type OpenPacket struct {
+	SID          string   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int64    `json:"pingInterval"`
+	PingTimeout  int64    `json:"pingTimeout"`
+	MaxPayload   int64    `json:"maxPayload"`
 }
