@@ -13,6 +13,7 @@ import (
 	"github.com/sockgate/sockgate/auth"
 	"github.com/sockgate/sockgate/di"
 	"github.com/sockgate/sockgate/gateway"
+	"github.com/sockgate/sockgate/pipes/sanitize"
 )
 
 // DevSecret signs tokens when JWT_SECRET is not set in development mode. It is public:
@@ -94,12 +95,12 @@ func App(s Settings, log *slog.Logger) fx.Option {
 		fx.Supply(s, s.GatewayConfig(), log),
 		fx.Provide(
 			NewJWT,
-			NewSanitizer,
 			NewClock,
 			NewNotifier,
 		),
-		// Gateways name the guard in their `use:"jwt"` tags.
+		// Gateways name the guard and the pipe in their `use:"jwt,sanitize"` tags.
 		di.Named("jwt", func(j *auth.JWT) gateway.Guard { return j.Guard() }),
+		di.Named("sanitize", sanitize.Pipe),
 		di.Gateway(NewMainGateway),
 		di.Gateway(NewChatGateway),
 		di.Gateway(NewNotificationsGateway),

@@ -24,9 +24,15 @@ type Status struct {
 }
 
 // OnMessage sends the object to everyone in /chat, the sender included, as "new-message"
-// with the sender's socket id as id (which the client cannot override).
+// with every string in it passed through the HTML policy, and the sender's socket id as
+// id (which the client cannot override).
 func (g *ChatGateway) OnMessage(s *gateway.Socket, msg map[string]json.RawMessage) (Status, error) {
-	if err := s.Namespace().Emit("new-message", withField(msg, "id", s.ID())); err != nil {
+	out, err := sanitizeObject(msg)
+	if err != nil {
+		return Status{}, gateway.NewError(gateway.CodeInvalidArgument, "the message must be a JSON object")
+	}
+	out["id"] = s.ID()
+	if err := s.Namespace().Emit("new-message", out); err != nil {
 		return Status{}, err
 	}
 	return Status{Status: "received"}, nil

@@ -77,6 +77,7 @@ func runContract(t *testing.T, k clientKind) {
 			{jwt.MapClaims{"sub": "sam"}, "sam"},
 			{jwt.MapClaims{"id": "ida"}, "ida"},
 			{jwt.MapClaims{"id": 42}, "42"},
+			{jwt.MapClaims{"sub": "<b>eve</b> & co"}, "eve &amp; co"}, // another issuer's user id, sanitized
 		} {
 			p := k.connect(t, app.URL, "/", map[string]string{"token": mintToken(t, jwt.SigningMethodHS256, tc.claims)})
 			p.Ack("message", map[string]any{"id": "u", "text": "who"})
@@ -113,6 +114,10 @@ func runContract(t *testing.T, k clientKind) {
 		b.Sync()
 		expectCount(t, b, "message-received", 0)
 
+		// HTML is removed and what is left escaped; ids are numbers or safe strings.
+		a.Ack("message", map[string]any{"id": "m-2:b.c_d", "text": `<img src=x onerror=alert(1)>Tom & "Jerry" <3`})
+		expectArgs(t, b.Expect("new-message"), `{"id":"m-2:b.c_d","text":"Tom &amp; &#34;Jerry&#34; &lt;3","userId":"alice"}`)
+
 		// At most 1000 characters, counted as characters.
 		long := strings.Repeat("é", 1000)
 		a.Ack("message", map[string]any{"id": "long", "text": long})
@@ -126,6 +131,11 @@ func runContract(t *testing.T, k clientKind) {
 			map[string]any{"id": 2, "text": ""},
 			map[string]any{"id": 2, "text": strings.Repeat("a", 1001)},
 			map[string]any{"id": 2, "text": 42},
+			map[string]any{"id": "<script>alert(1)</script>", "text": "id with markup"},
+			map[string]any{"id": "", "text": "empty id"},
+			map[string]any{"id": strings.Repeat("i", 65), "text": "long id"},
+			map[string]any{"id": map[string]any{"html": "<b>"}, "text": "object id"},
+			map[string]any{"id": true, "text": "boolean id"},
 			"just a string",
 		} {
 			ack := a.Ack("message", body)
@@ -142,9 +152,10 @@ func runContract(t *testing.T, k clientKind) {
 
 	t.Run("typing", func(t *testing.T) {
 		a, b, c := connect(t, "/", "alice"), connect(t, "/", "bob"), connect(t, "/", "carol")
-		a.Emit("typing", map[string]any{"isTyping": true, "userId": "mallory", "where": map[string]any{"room": "x"}})
+		// Only isTyping is relayed: what else the client sends, userId included, is dropped.
+		a.Emit("typing", map[string]any{"isTyping": true, "userId": "mallory", "where": map[string]any{"room": "<img src=x onerror=alert(1)>"}})
 		for _, p := range []peer{b, c} {
-			expectArgs(t, p.Expect("user-typing"), `{"isTyping":true,"userId":"alice","where":{"room":"x"}}`)
+			expectArgs(t, p.Expect("user-typing"), `{"isTyping":true,"userId":"alice"}`)
 		}
 		a.Sync()
 		expectCount(t, a, "user-typing", 0)
@@ -195,6 +206,13 @@ func runContract(t *testing.T, k clientKind) {
 		a.Expect("exception")
 		expectError(t, a.Ack("join-room", strings.Repeat("r", 129)), "invalid_argument", "")
 		a.Expect("exception")
+		for _, bad := range []string{"<b>x</b>", "a b", "x\u0000y", `"quoted"`, "a&b", "tab\there"} {
+			expectError(t, a.Ack("join-room", bad), "invalid_argument", "")
+			a.Expect("exception")
+			expectError(t, a.Ack("room-message", map[string]any{"room": bad, "text": "x"}), "invalid_argument", "")
+			a.Expect("exception")
+		}
+		expectArgs(t, a.Ack("join-room", "café-2:x_y.z"), roomsJSON(a.ID(), "7", "café-2:x_y.z"))
 
 		// A room named after a socket id is not that socket's private room.
 		expectArgs(t, c.Ack("join-room", b.ID()), roomsJSON(c.ID(), b.ID()))
@@ -206,8 +224,9 @@ func runContract(t *testing.T, k clientKind) {
 
 	t.Run("namespace /chat", func(t *testing.T) {
 		x, y, z := connect(t, "/chat", "xavier"), connect(t, "/chat", "yvonne"), connect(t, "/", "zed")
-		expectArgs(t, x.Ack("message", map[string]any{"text": "hey", "id": "spoofed", "n": 1}), `{"status":"received"}`)
-		want := `{"id":"` + x.ID() + `","n":1,"text":"hey"}`
+		expectArgs(t, x.Ack("message", map[string]any{"text": "hey<script>x()</script>", "id": "spoofed", "n": 1,
+			"<b>k</b>": []any{"<i>v</i>", 2, nil, map[string]any{"deep": "<u>d</u>"}}}), `{"status":"received"}`)
+		want := `{"id":"` + x.ID() + `","n":1,"text":"hey","k":["v",2,null,{"deep":"d"}]}`
 		for _, p := range []peer{x, y} {
 			expectArgs(t, p.Expect("new-message"), want)
 		}
@@ -246,6 +265,10 @@ func runContract(t *testing.T, k clientKind) {
 			t.Errorf("an event without data came with %s", args)
 		}
 		notify(t, app.URL, tok, `{"channel":"nobody","event":"x","data":1}`, http.StatusOK, `{"delivered":0}`)
+		// The publisher's strings are sanitized too, and event names have the safe form.
+		notify(t, app.URL, tok, `{"channel":"sports","event":"html","data":{"t":"<b>x</b>","l":["<i>y</i>"]}}`, http.StatusOK, `{"delivered":1}`)
+		expectArgs(t, n2.Expect("html"), `{"t":"x","l":["y"]}`)
+		notify(t, app.URL, tok, `{"channel":"sports","event":"<b>","data":1}`, http.StatusBadRequest, "")
 		n1.Sync()
 		expectCount(t, n1, "ping-all", 0)
 	})

@@ -24,12 +24,15 @@
 // expired one: "Invalid token". The user id is the token's sub claim, or its id claim.
 //
 // Namespace "/":
-//   - message {id, text} (text: a string of 1 to 1000 characters): the sender receives
+//   - message {id, text} (text: a string of 1 to 1000 characters; id: optional, a number or
+//     a string of 1 to 64 letters, digits, - _ . or :): the sender receives
 //     message-received {id}; every other socket new-message {id, text, userId}, with the
-//     text's HTML removed; everyone message-broadcast with the same body. The ack is
+//     text's HTML removed and the rest escaped for HTML; everyone message-broadcast with
+//     the same body. The ack is
 //     {status: "received", timestamp} (Unix milliseconds). An invalid message is
 //     answered with the error ack and an exception event, code invalid_argument.
-//   - typing <object>: every other socket receives user-typing {...object, userId}.
+//   - typing {isTyping}: every other socket receives user-typing {isTyping, userId}; other
+//     fields are dropped.
 //   - join-room <room>: the sender joins; the room's other members receive user-joined
 //     {userId}; the ack is the sender's rooms (its socket id first).
 //   - leave-room <room>: the sender leaves; the remaining members receive user-left
@@ -39,21 +42,27 @@
 //
 // Namespace "/chat":
 //   - message <object>: everyone in /chat receives new-message {...object, id: <sender
-//     socket id>}; the ack is {status: "received"}.
+//     socket id>}, every string of the object (keys included, at any depth) with its HTML
+//     removed; the ack is {status: "received"}.
 //   - join-room <room>: the sender joins; the room's other members receive user-joined
 //     with the sender's socket id; the ack is the sender's rooms.
 //
 // Namespace "/notifications":
 //   - subscribe <channel> and unsubscribe <channel>; the ack is {status, channel}.
 //   - POST /notify {channel, event, data} with "Authorization: Bearer <token>" emits event
-//     with data to the channel's subscribers and answers {delivered: <count>}, the number
-//     of subscribers on this node.
+//     with data (its strings with their HTML removed) to the channel's subscribers and
+//     answers {delivered: <count>}, the number of subscribers on this node. The event name
+//     has the form of a room name.
 //
 // GET /dev/token?user=<name> answers {token, userId, expiresIn} in development mode.
 //
-// Room and channel names are strings or numbers of 1 to 128 characters. Fields the server
-// sets (userId, and id in /chat) replace what a client sends under the same name, so that
-// no one can speak for someone else. Names are kept apart from socket ids, so joining a
+// Room and channel names, and the user names of development tokens, are strings (or, for
+// rooms and channels, numbers) of 1 to 128 letters, digits, - _ . or :; anything else is
+// refused with invalid_argument. The user id of a token from another issuer is relayed
+// with its HTML removed. Every string a client sends and others receive is thus either of
+// a safe form or sanitized (package pipes/sanitize, bluemonday's strict policy), so a page
+// may insert it as HTML. Fields the server sets (userId, and id in /chat) replace what a
+// client sends under the same name, so that no one can speak for someone else. Names are kept apart from socket ids, so joining a
 // room never means receiving another socket's private messages.
 //
 // # Web page

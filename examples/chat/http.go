@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/auth"
 	"github.com/sockgate/sockgate/di"
@@ -86,8 +85,8 @@ type devTokenHandler struct {
 
 func (h *devTokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user := r.URL.Query().Get("user")
-	if c := utf8.RuneCountInString(user); c == 0 || c > maxNameLength {
-		writeJSON(w, http.StatusBadRequest, errorBody("invalid_argument", "user must have 1 to 128 characters"))
+	if !checkName(user, maxNameLength) {
+		writeJSON(w, http.StatusBadRequest, errorBody("invalid_argument", "user must have 1 to 128 letters, digits, '-', '_', '.' or ':'"))
 		return
 	}
 	tok, err := h.jwt.Sign(user, DevTokenTTL)

@@ -98,7 +98,7 @@ func TestDevToken(t *testing.T) {
 	if err != nil || id.UserID != "alice" {
 		t.Fatalf("token %v, %v", id, err)
 	}
-	for _, q := range []string{"", "?user=", "?user=" + strings.Repeat("u", 129)} {
+	for _, q := range []string{"", "?user=", "?user=" + strings.Repeat("u", 129), "?user=%3Cb%3Ex%3C%2Fb%3E", "?user=a%20b", "?user=a%26b", "?user=%22q%22"} {
 		resp, err := http.Get(app.URL + "/dev/token" + q)
 		if err != nil {
 			t.Fatal(err)

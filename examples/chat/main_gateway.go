@@ -1,16 +1,13 @@
 package main
 
 import (
-	"encoding/json"
-
-	"github.com/sockgate/sockgate/auth"
 	"github.com/sockgate/sockgate/decorators"
 	"github.com/sockgate/sockgate/gateway"
 )
 
 // MainGateway serves namespace "/": messages to everyone, typing notices, and rooms.
 type MainGateway struct {
-	decorators.Gateway `namespace:"/" use:"jwt"`
+	decorators.Gateway `namespace:"/" use:"jwt,sanitize"`
 
 	_ decorators.Subscribe `ws:"message"`
 	_ decorators.Subscribe `ws:"typing"`
@@ -18,32 +15,43 @@ type MainGateway struct {
 	_ decorators.Subscribe `ws:"leave-room"`
 	_ decorators.Subscribe `ws:"room-message"`
 
-	sanitizer *Sanitizer
-	clock     Clock
+	clock Clock
 }
 
 // NewMainGateway is the gateway's fx constructor.
-func NewMainGateway(sanitizer *Sanitizer, clock Clock) *MainGateway {
-	return &MainGateway{sanitizer: sanitizer, clock: clock}
+func NewMainGateway(clock Clock) *MainGateway {
+	return &MainGateway{clock: clock}
 }
 
-// Message is the body of "message".
+// Message is the body of "message". The sanitize pipe (use:"sanitize") removes the
+// text's HTML after validation.
 type Message struct {
 	// ID is the client's id for the message, echoed as sent.
-	ID   json.RawMessage `json:"id,omitempty"`
-	Text string          `json:"text" validate:"required,max=1000"`
+	ID   MessageID `json:"id,omitempty"`
+	Text string    `json:"text" validate:"required,max=1000" sanitize:"html"`
 }
 
 // MessageReceived tells the sender its message went out.
 type MessageReceived struct {
-	ID json.RawMessage `json:"id,omitempty"`
+	ID MessageID `json:"id,omitempty"`
 }
 
 // ChatMessage is a message as others see it: text without HTML, and who sent it.
 type ChatMessage struct {
-	ID     json.RawMessage `json:"id,omitempty"`
-	Text   string          `json:"text"`
-	UserID string          `json:"userId"`
+	ID     MessageID `json:"id,omitempty"`
+	Text   string    `json:"text"`
+	UserID string    `json:"userId"`
+}
+
+// Typing is the body of "typing".
+type Typing struct {
+	IsTyping bool `json:"isTyping"`
+}
+
+// UserTyping tells the others who is typing.
+type UserTyping struct {
+	IsTyping bool   `json:"isTyping"`
+	UserID   string `json:"userId"`
 }
 
 // Receipt acknowledges a message.
@@ -61,7 +69,7 @@ type UserNotice struct {
 // RoomMessage is the body of "room-message".
 type RoomMessage struct {
 	Room Name   `json:"room" validate:"required,max=128"`
-	Text string `json:"text" validate:"required,max=1000"`
+	Text string `json:"text" validate:"required,max=1000" sanitize:"html"`
 }
 
 // RoomChatMessage is a room message as the room sees it.
@@ -74,7 +82,7 @@ type RoomChatMessage struct {
 // OnMessage sends a message: "message-received" to the sender, "new-message" to everyone
 // else, "message-broadcast" to everyone; the receipt is the acknowledgement.
 func (g *MainGateway) OnMessage(s *gateway.Socket, in Message) (Receipt, error) {
-	out := ChatMessage{ID: in.ID, Text: g.sanitizer.StripHTML(in.Text), UserID: auth.UserID(s)}
+	out := ChatMessage{ID: in.ID, Text: in.Text, UserID: userOf(s)}
 	if err := s.Emit("message-received", MessageReceived{ID: in.ID}); err != nil {
 		return Receipt{}, err
 	}
@@ -88,9 +96,9 @@ func (g *MainGateway) OnMessage(s *gateway.Socket, in Message) (Receipt, error) 
 }
 
 // OnTyping relays the sender's typing state to everyone else as "user-typing", with the
-// sender's user id (which the client cannot override).
-func (g *MainGateway) OnTyping(s *gateway.Socket, state map[string]json.RawMessage) error {
-	return s.Broadcast().Emit("user-typing", withField(state, "userId", auth.UserID(s)))
+// sender's user id.
+func (g *MainGateway) OnTyping(s *gateway.Socket, in Typing) error {
+	return s.Broadcast().Emit("user-typing", UserTyping{IsTyping: in.IsTyping, UserID: userOf(s)})
 }
 
 // OnJoinRoom adds the sender to a room, tells the room's other members with
@@ -102,7 +110,7 @@ func (g *MainGateway) OnJoinRoom(s *gateway.Socket, room Name) ([]string, error)
 	r := roomOf(room)
 	if !s.In(r) {
 		s.Join(r)
-		if err := s.To(r).Emit("user-joined", UserNotice{UserID: auth.UserID(s)}); err != nil {
+		if err := s.To(r).Emit("user-joined", UserNotice{UserID: userOf(s)}); err != nil {
 			return nil, err
 		}
 	}
@@ -118,7 +126,7 @@ func (g *MainGateway) OnLeaveRoom(s *gateway.Socket, room Name) ([]string, error
 	r := roomOf(room)
 	if s.In(r) {
 		s.Leave(r)
-		if err := s.To(r).Emit("user-left", UserNotice{UserID: auth.UserID(s)}); err != nil {
+		if err := s.To(r).Emit("user-left", UserNotice{UserID: userOf(s)}); err != nil {
 			return nil, err
 		}
 	}
@@ -128,23 +136,16 @@ func (g *MainGateway) OnLeaveRoom(s *gateway.Socket, room Name) ([]string, error
 // OnRoomMessage sends a message to every member of a room, the sender included. Only
 // members may.
 func (g *MainGateway) OnRoomMessage(s *gateway.Socket, in RoomMessage) (Receipt, error) {
+	if err := in.Room.check("room"); err != nil {
+		return Receipt{}, err
+	}
 	r := roomOf(in.Room)
 	if !s.In(r) {
 		return Receipt{}, gateway.NewError(gateway.CodePermissionDenied, "join the room before sending to it")
 	}
-	out := RoomChatMessage{Room: in.Room, Text: g.sanitizer.StripHTML(in.Text), UserID: auth.UserID(s)}
+	out := RoomChatMessage{Room: in.Room, Text: in.Text, UserID: userOf(s)}
 	if err := s.Namespace().To(r).Emit("new-message", out); err != nil {
 		return Receipt{}, err
 	}
 	return Receipt{Status: "received", Timestamp: g.clock().UnixMilli()}, nil
-}
-
-// withField returns obj with key set to value, replacing what the client sent under key.
-func withField(obj map[string]json.RawMessage, key string, value any) map[string]any {
-	out := make(map[string]any, len(obj)+1)
-	for k, v := range obj {
-		out[k] = v
-	}
-	out[key] = value
-	return out
 }

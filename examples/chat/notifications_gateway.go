@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/decorators"
@@ -75,8 +74,15 @@ func (n *Notifier) Notify(channel Name, event string, data json.RawMessage) (int
 	if err := channel.check("channel"); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrBadNotification, err)
 	}
-	if event == "" || utf8.RuneCountInString(event) > maxNameLength {
-		return 0, fmt.Errorf("%w: event must have 1 to %d characters", ErrBadNotification, maxNameLength)
+	if !checkName(event, maxNameLength) {
+		return 0, fmt.Errorf("%w: event must have 1 to %d letters, digits, '-', '_', '.' or ':'", ErrBadNotification, maxNameLength)
+	}
+	if len(data) > 0 {
+		clean, err := sanitizeJSON(data)
+		if err != nil {
+			return 0, fmt.Errorf("%w: data is not JSON", ErrBadNotification)
+		}
+		data = clean
 	}
 	room := channelOf(channel)
 	// Counted before emitting: the emit itself does not report its recipients.

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/gateway"
 )
@@ -21,7 +20,7 @@ const (
 )
 
 // Name is a room or channel name as clients send it: a string, or a number (JavaScript
-// clients often use numeric ids), of 1 to 128 characters.
+// clients often use numeric ids), of 1 to 128 letters, digits, '-', '_', '.' or ':'.
 type Name string
 
 // UnmarshalJSON accepts a JSON string or number.
@@ -39,12 +38,13 @@ func (n *Name) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// check refuses empty and overlong names, with what as the field name in the error.
+// check refuses names that are not 1 to 128 letters, digits, '-', '_', '.' or ':', with
+// what as the field name in the error.
 func (n Name) check(what string) error {
-	if c := utf8.RuneCountInString(string(n)); c == 0 || c > maxNameLength {
-		return gateway.NewError(gateway.CodeInvalidArgument,
-			what+" must be a non-empty string of at most "+strconv.Itoa(maxNameLength)+" characters").
-			WithDetails([]gateway.FieldError{{Field: what, Rule: "name", Message: what + " must have 1 to 128 characters"}})
+	if !checkName(string(n), maxNameLength) {
+		msg := what + " must have 1 to " + strconv.Itoa(maxNameLength) + " letters, digits, '-', '_', '.' or ':'"
+		return gateway.NewError(gateway.CodeInvalidArgument, msg).
+			WithDetails([]gateway.FieldError{{Field: what, Rule: "name", Message: msg}})
 	}
 	return nil
 }
