@@ -150,6 +150,9 @@ type Packet struct {
 	// ID is the ack id for broadcasts with acks; HasID says whether one is set.
 	ID    int64
 	HasID bool
+	// Offset is the connection state recovery offset the packet carries as its last
+	// argument (see WithOffset); empty when it carries none.
+	Offset string
 
 	once sync.Once
 	msgs []*engineio.Message

@@ -14,6 +14,7 @@ import (
 // after a socket id; the room then reaches them and that socket, as in Node.
 type Memory struct {
 	nsp Namespace
+	rec *recovery // nil when connection state recovery is off
 
 	// mu guards sockets and rooms. Broadcasts hold it for reading while they deliver.
 	mu      sync.RWMutex
@@ -30,22 +31,44 @@ var _ Adapter = (*Memory)(nil)
 
 // NewMemory returns the in-memory adapter of ns. It is a Factory.
 func NewMemory(ns Namespace) (Adapter, error) {
-	return &Memory{
+	m := &Memory{
 		nsp:     ns,
 		sockets: make(map[string]*member),
 		rooms:   make(map[string]map[string]Socket),
-	}, nil
+	}
+	if rc := RecoveryOf(ns); rc.Enabled() {
+		m.rec = newRecovery(rc)
+	}
+	return m, nil
 }
 
 // Init does nothing for the in-memory adapter.
 func (m *Memory) Init(context.Context) error { return nil }
 
-// Close does nothing for the in-memory adapter.
-func (m *Memory) Close() error { return nil }
+// Close releases the sessions and packets kept for connection state recovery.
+func (m *Memory) Close() error {
+	if m.rec != nil {
+		m.rec.close()
+	}
+	return nil
+}
 
 // AddAll implements Adapter.
 func (m *Memory) AddAll(s Socket, rooms ...string) {
 	id := s.ID()
+	if r := m.rec; r != nil && r.restoring.Load() > 0 {
+		// A restored socket gets the packets broadcast since its restore before any later
+		// one: no recoverable broadcast runs while r.mu is held.
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if pr := r.takePendingLocked(id); pr != nil {
+			defer func() {
+				for _, p := range pr.packets {
+					s.Deliver(p, Flags{})
+				}
+			}()
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	mb := m.sockets[id]
@@ -93,6 +116,11 @@ func (m *Memory) delFromRoomLocked(id, room string) {
 // DelAll implements Adapter.
 func (m *Memory) DelAll(s Socket) {
 	id := s.ID()
+	if r := m.rec; r != nil && r.restoring.Load() > 0 {
+		r.mu.Lock()
+		r.takePendingLocked(id)
+		r.mu.Unlock()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	mb := m.sockets[id]
@@ -123,6 +151,11 @@ func (m *Memory) SocketRooms(id string) []string {
 
 // Broadcast implements Adapter.
 func (m *Memory) Broadcast(p *Packet, opts BroadcastOptions) error {
+	if r := m.rec; r != nil && Recoverable(p, opts.Flags) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		p = r.keepLocked(p, opts)
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	m.applyLocked(opts, func(s Socket) { s.Deliver(p, opts.Flags) })

@@ -41,3 +41,13 @@ func (s *nopSocket) Info() adapter.SocketInfo                                   
 func (s *nopSocket) Join(...string)                                                   {}
 func (s *nopSocket) Leave(string)                                                     {}
 func (s *nopSocket) Disconnect(bool)                                                  {}
+
+func TestMemoryRecovery(t *testing.T) {
+	adaptertest.RunRecovery(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
+		a, err := adapter.NewMemory(ns)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return a
+	})
+}

@@ -144,15 +144,20 @@ func (s *Socket) Disconnected() (bool, bool) {
 // Namespace is an adapter.Namespace that records server-side emits.
 type Namespace struct {
 	NameValue string
+	// RecoveryValue is what Recovery returns: zero (off) unless a test sets it.
+	RecoveryValue adapter.Recovery
 
 	mu       sync.Mutex
 	Received [][]json.RawMessage
 }
 
-var _ adapter.Namespace = (*Namespace)(nil)
+var _ adapter.RecoveryNamespace = (*Namespace)(nil)
 
 // Name implements adapter.Namespace.
 func (n *Namespace) Name() string { return n.NameValue }
+
+// Recovery implements adapter.RecoveryNamespace.
+func (n *Namespace) Recovery() adapter.Recovery { return n.RecoveryValue }
 
 // DispatchServerSideEmit implements adapter.Namespace; it answers acks with "ok".
 func (n *Namespace) DispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {
