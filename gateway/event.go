@@ -64,6 +64,10 @@ type Event struct {
 	id     int64
 	hasID  bool
 	acked  atomic.Bool
+
+	// Set while a gateway handler runs, for Body.
+	ec    *ExecutionContext
+	pipes []Pipe
 }
 
 // Socket returns the socket the event came from.

@@ -28,7 +28,7 @@ func TestDecodeFast(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := reflect.ValueOf(tt.into).Elem()
 			raw := []byte(tt.raw)
-			if got := decodeFast(v, raw, tt.atts); got != tt.fast {
+			if got := decodeFast(tt.into, raw, tt.atts); got != tt.fast {
 				t.Fatalf("decodeFast = %v, want %v", got, tt.fast)
 			}
 			if !tt.fast {

@@ -31,6 +31,10 @@ type Server struct {
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
 
+	// regMu serialises Register; it guards registrations.
+	regMu         sync.Mutex
+	registrations map[string]*registration // by namespace name or "pattern <re>"
+
 	closing atomic.Bool
 	active  activity
 	workers workers // goroutines of the sockets' event loops
@@ -157,6 +161,20 @@ func (s *Server) createNamespace(name string, parent *ParentNamespace) (*Namespa
 		parent.addChild(n)
 	}
 	return n, nil
+}
+
+// removeNamespace undoes the creation of an empty namespace (a failed registration).
+func (s *Server) removeNamespace(n *Namespace) {
+	s.mu.Lock()
+	if s.nsps[n.name] != n || n.Len() > 0 {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.nsps, n.name)
+	s.mu.Unlock()
+	if err := n.adapter.Close(); err != nil {
+		s.logger.Warn("gateway: closing adapter", "namespace", n.name, "err", err)
+	}
 }
 
 // OfPattern returns a parent namespace: every namespace whose name matches re is created on
