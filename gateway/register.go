@@ -229,7 +229,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 				fail(sb.field, sb.tag, "use: %v", err)
 			}
 		}
-		g.specs = append(g.specs, HandlerSpec{Event: event, Method: method, Use: sb.st.Use, Invoke: sig.invoker(v)})
+		g.specs = append(g.specs, HandlerSpec{Event: event, Method: method, Use: sb.st.Use, Rate: sb.st.Rate, Invoke: sig.invoker(v)})
 	}
 	if len(errs) == 0 {
 		if gen, ok := generated.Load(pt); ok {
@@ -269,6 +269,8 @@ func (g *gatewayInfo) useGenerated(gen generatedSpecs) error {
 			problems = append(problems, fmt.Sprintf("event %q calls %s, the tags say %s", want.Event, got.Method, want.Method))
 		case !slices.Equal(got.Use, want.Use):
 			problems = append(problems, fmt.Sprintf("event %q uses %q, the tags say %q", want.Event, got.Use, want.Use))
+		case (got.Rate == nil) != (want.Rate == nil) || got.Rate != nil && *got.Rate != *want.Rate:
+			problems = append(problems, fmt.Sprintf("event %q has rate %s, the tags say %s", want.Event, rateString(got.Rate), rateString(want.Rate)))
 		}
 		delete(byEvent, want.Event)
 	}
@@ -282,6 +284,13 @@ func (g *gatewayInfo) useGenerated(gen generatedSpecs) error {
 	}
 	g.specs = specs
 	return nil
+}
+
+func rateString(r *decorators.Rate) string {
+	if r == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%d/%v", r.Count, r.Per)
 }
 
 // methodSignature writes a method type without its receiver: "(*gateway.Socket) error".

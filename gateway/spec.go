@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/sockgate/sockgate/decorators"
 )
 
 // HandlerSpec is one event handler of a gateway, as discovery produces it and the runtime
@@ -26,6 +28,8 @@ type HandlerSpec struct {
 	// Use names the guards, pipes, interceptors and exception filters of the event's `use:`
 	// tag, in order; they run after the gateway's own.
 	Use []string
+	// Rate is the limit of the event's `rate:` tag, nil when it has none.
+	Rate *decorators.Rate
 	// Invoke decodes the event's body parameters with Body and returns the call of the
 	// method. An error it returns (a decoding, validation or pipe error) is reported to
 	// the client and the method is not called.

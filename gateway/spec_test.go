@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sockgate/sockgate/decorators"
 )
@@ -23,7 +24,7 @@ type seamGateway struct {
 	decorators.Gateway `namespace:"/seam" use:"outer"`
 
 	_ decorators.Subscribe `ws:"note" use:"upper"`
-	_ decorators.Subscribe `ws:"pair" handler:"Pair"`
+	_ decorators.Subscribe `ws:"pair" handler:"Pair" rate:"100/s"`
 	_ decorators.Subscribe `ws:"raw"`
 	_ decorators.Subscribe `ws:"respond"`
 	_ decorators.Subscribe `ws:"fail"`
@@ -73,7 +74,7 @@ func seamSpecs(invoked *atomic.Int64) func(g *seamGateway) []HandlerSpec {
 				}
 				return func() (any, error) { return g.OnNote(e.Socket().Context(), e.Socket(), n) }, nil
 			}},
-			{Event: "pair", Method: "Pair", Invoke: func(e *Event) (func() (any, error), error) {
+			{Event: "pair", Method: "Pair", Rate: &decorators.Rate{Count: 100, Per: time.Second}, Invoke: func(e *Event) (func() (any, error), error) {
 				invoked.Add(1)
 				a, err := Body[string](e, 0)
 				if err != nil {
@@ -228,6 +229,7 @@ func TestGeneratedSpecsOutOfDateAreRefused(t *testing.T) {
 			return append(s, HandlerSpec{Event: "new", Method: "OnNew", Invoke: s[0].Invoke})
 		}, `event "new" is not in the tags`},
 		{"method", GeneratedVersion, func(s []HandlerSpec) []HandlerSpec { s[1].Method = "OnPair"; return s }, `calls OnPair, the tags say Pair`},
+		{"rate", GeneratedVersion, func(s []HandlerSpec) []HandlerSpec { s[1].Rate = nil; return s }, `event "pair" has rate none, the tags say 100/1s`},
 		{"use", GeneratedVersion, func(s []HandlerSpec) []HandlerSpec { s[0].Use = nil; return s }, `uses [], the tags say ["upper"]`},
 	}
 	for _, tt := range tests {
