@@ -75,6 +75,7 @@ func TestNotifyRefusals(t *testing.T) {
 		`{"channel":"news","event":"connect"}`,
 		`{"channel":"news","event":"disconnect"}`,
 		`{"channel":["a"],"event":"x"}`,
+		"{\"channel\":\"news\",\"event\":\"x\",\"data\":\"\xff\xfe\"}", // not UTF-8: relayed, it would close every websocket client
 	} {
 		notify(t, app.URL, tok, body, http.StatusBadRequest, "")
 	}

@@ -84,6 +84,9 @@ func (n *Notifier) Notify(channel Name, event string, data json.RawMessage) (int
 		}
 		data = clean
 	}
+	if !utf8.Valid(data) {
+		return 0, fmt.Errorf("%w: data must be valid UTF-8", ErrBadNotification)
+	}
 	room := channelOf(channel)
 	// Counted before emitting: the emit itself does not report its recipients.
 	count := len(n.nsp.Adapter().Sockets(adapter.BroadcastOptions{Rooms: []string{room}}))

@@ -92,6 +92,10 @@ var (
 	ErrProtocol = errors.New("engineio: protocol violation")
 	// ErrPollAborted means the client cancelled a polling request.
 	ErrPollAborted = errors.New("engineio: polling request aborted")
+	// ErrInvalidUTF8 means a websocket text frame (closed with 1007) or a polling
+	// POST body (answered with 400) was not valid UTF-8; the session is closed with
+	// ReasonParseError.
+	ErrInvalidUTF8 = errors.New("engineio: text is not valid UTF-8")
 )
 
 // newSID returns a 20-character URL-safe random session id (15 random bytes).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/internal/eiocodec"
 )
@@ -203,6 +204,12 @@ func (c *Conn) readPost(r *http.Request) (status, code int) {
 		}
 		c.shut(ReasonTransportClose, fmt.Errorf("%w: %w", ErrPollAborted, err), closeNow, false)
 		return 0, 0
+	}
+	if !utf8.Valid(body) {
+		// Checked before any packet is delivered: the text would otherwise be relayed
+		// to websocket clients, which must refuse it.
+		c.shut(ReasonParseError, fmt.Errorf("%w: polling payload", ErrInvalidUTF8), closeNow, false)
+		return http.StatusBadRequest, CodeBadRequest
 	}
 	err = eiocodec.DecodePayload(body, func(p eiocodec.Packet) error {
 		switch p.Type {

@@ -26,6 +26,7 @@ const (
 	closeNormal         = 1000
 	closeGoingAway      = 1001
 	closeProtocolError  = 1002
+	closeInvalidData    = 1007 // a text message that is not UTF-8 (RFC 6455 §8.1)
 	closePolicyViolated = 1008
 	closeTooBig         = 1009
 )
@@ -60,8 +61,11 @@ type frameError struct {
 func (e *frameError) Error() string { return "engineio: websocket: " + e.msg }
 
 func (e *frameError) Unwrap() error {
-	if e.code == closeTooBig {
+	switch e.code {
+	case closeTooBig:
 		return ErrPayloadTooLarge
+	case closeInvalidData:
+		return ErrInvalidUTF8
 	}
 	return ErrProtocol
 }

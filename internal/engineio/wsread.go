@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/internal/eiocodec"
 )
@@ -175,6 +176,10 @@ func (c *Conn) onFrame(w *wsConn, op byte, p []byte) bool {
 		c.deliver(bytes.Clone(p), true)
 		return true
 	case opText:
+		if !utf8.Valid(p) {
+			c.readFailed(w, &frameError{closeInvalidData, "text frame is not valid UTF-8"})
+			return false
+		}
 		return c.onTextFrame(p)
 	case opPing:
 		pong := &Message{data: bytes.Clone(p), wsOp: opPong}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"unicode/utf8"
 )
 
 // DefaultMaxAttachments is the attachment limit of a Decoder whose MaxAttachments is zero,
@@ -113,6 +114,9 @@ func (d *Decoder) parse(data []byte) (*Packet, int, error) {
 			name, i = data[i:], len(data)
 		} else {
 			name, i = data[i:i+end], i+end+1
+		}
+		if !utf8.Valid(name) {
+			return nil, 0, &ParseError{Offset: i, Reason: "invalid UTF-8 in the namespace"}
 		}
 		if len(name) > 1 {
 			if string(name) != d.nsp {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDecoder feeds a text message followed by binary messages and checks that the decoder
@@ -48,6 +49,10 @@ func FuzzDecoder(f *testing.F) {
 			t.Fatalf("attachments on a non-binary packet: %+v", p)
 		}
 		enc := AppendPacket(nil, p)
+		// Issue 8.1: what is accepted is relayed in text frames, which must be UTF-8.
+		if !utf8.Valid(enc) {
+			t.Fatalf("accepted %q, re-encoded as %q: not UTF-8", text, enc)
+		}
 		var d2 Decoder
 		p2, err := d2.Add(enc, false)
 		for i := 0; err == nil && p2 == nil && i < len(p.Attachments); i++ {

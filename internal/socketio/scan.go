@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // maxDepth bounds the nesting of arrays and objects, like encoding/json does, so that
 // hostile input cannot make the recursive scanner grow the stack without limit.
 const maxDepth = 10000
 
-// scanner validates one JSON text as strictly as json.Valid, without allocating, and on the
+// scanner validates one JSON text as strictly as json.Valid, and also refuses invalid
+// UTF-8 in strings (which json.Valid lets through), without allocating, and on the
 // way can collect the elements of the top-level array and find attachment placeholders.
 type scanner struct {
 	data  []byte
@@ -167,8 +169,16 @@ func (s *scanner) str(i int) (int, error) {
 			}
 		case c < 0x20:
 			return 0, s.fail(i, "control character in JSON string")
-		default:
+		case c < utf8.RuneSelf:
 			i++
+		default:
+			// Text must be valid UTF-8 (RFC 8259 §8.1): a string relayed byte for byte
+			// would otherwise reach other clients in a text frame they must refuse.
+			r, size := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && size == 1 {
+				return 0, s.fail(i, "invalid UTF-8 in JSON string")
+			}
+			i += size
 		}
 	}
 	return 0, s.fail(start, "unterminated JSON string")
