@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/decorators"
@@ -77,15 +78,15 @@ func (n *Notifier) Notify(channel Name, event string, data json.RawMessage) (int
 	if !checkName(event, maxNameLength) {
 		return 0, fmt.Errorf("%w: event must have 1 to %d letters, digits, '-', '_', '.' or ':'", ErrBadNotification, maxNameLength)
 	}
+	if !utf8.Valid(data) {
+		return 0, fmt.Errorf("%w: data must be valid UTF-8", ErrBadNotification)
+	}
 	if len(data) > 0 {
 		clean, err := sanitizeJSON(data)
 		if err != nil {
 			return 0, fmt.Errorf("%w: data is not JSON", ErrBadNotification)
 		}
 		data = clean
-	}
-	if !utf8.Valid(data) {
-		return 0, fmt.Errorf("%w: data must be valid UTF-8", ErrBadNotification)
 	}
 	room := channelOf(channel)
 	// Counted before emitting: the emit itself does not report its recipients.
