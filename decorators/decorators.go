@@ -24,6 +24,9 @@ type GatewayTag struct {
 	// Use names the guards, pipes, interceptors and filters applied to every handler of the
 	// gateway, in order. Resolving them is the runtime's business.
 	Use []string
+	// Rate limits every event of the gateway that has no rate of its own, per socket and
+	// event; nil when the tag has none.
+	Rate *Rate
 }
 
 // SubscribeTag is the parsed tag of a Subscribe field.
@@ -48,11 +51,13 @@ type SubscribeTag struct {
 //     connects to it. The expression is not anchored for you: write ^ and $ to match whole
 //     names. Backslashes are doubled because tag values are Go string literals.
 //   - use:"jwt,audit" — see SubscribeTag.Use.
+//   - rate:"100/m,burst=20" — the limit of each of the gateway's events that has no rate:
+//     key of its own, per socket and event; see ParseRate.
 //
 // Unknown keys, duplicate keys, malformed syntax and bad values are errors (*TagError)
 // naming the key and the value.
 func ParseGatewayTag(tag reflect.StructTag) (GatewayTag, error) {
-	pairs, err := scanKnown(tag, "namespace", "pattern", "use")
+	pairs, err := scanKnown(tag, "namespace", "pattern", "use", "rate")
 	if err != nil {
 		return GatewayTag{}, err
 	}
@@ -77,6 +82,12 @@ func ParseGatewayTag(tag reflect.StructTag) (GatewayTag, error) {
 			if gt.Use, err = parseUse(p); err != nil {
 				return GatewayTag{}, err
 			}
+		case "rate":
+			r, err := ParseRate(p.value)
+			if err != nil {
+				return GatewayTag{}, err
+			}
+			gt.Rate = &r
 		}
 	}
 	if sawName && gt.NamespacePattern {
@@ -95,7 +106,8 @@ func ParseGatewayTag(tag reflect.StructTag) (GatewayTag, error) {
 //   - use:"jwt,audit" — comma-separated names of guards, pipes, interceptors and filters,
 //     applied in order; spaces around names are ignored, empty and repeated names are
 //     errors.
-//   - rate:"20/s" — at most that many events per interval from one socket; see ParseRate.
+//   - rate:"20/s" or rate:"100/m,burst=20" — at most that many events per interval from
+//     one socket, as a token bucket; see ParseRate. It replaces the gateway's rate.
 //
 // Unknown keys, duplicate keys, malformed syntax and bad values are errors (*TagError)
 // naming the key and the value.

@@ -43,7 +43,7 @@
 // kind with errors.Is and [ErrSyntax], [ErrUnknownKey], [ErrDuplicateKey],
 // [ErrMissingKey], [ErrInvalidValue] or [ErrReservedEvent].
 //
-// Gateway keys: namespace, pattern, use ([ParseGatewayTag]). Subscribe keys: ws, handler,
+// Gateway keys: namespace, pattern, use, rate ([ParseGatewayTag]). Subscribe keys: ws, handler,
 // use, rate ([ParseSubscribeTag], [ParseRate], [MethodName]). Emits keys: ws
 // ([ParseEmitsTag], [EmitsPayload]).
 //

@@ -72,6 +72,7 @@ func TestParseGatewayTag(t *testing.T) {
 		{`use:"jwt" namespace:"/a"`, GatewayTag{Namespace: "/a", Use: []string{"jwt"}}},
 		{`pattern:"^/dyn-\\d+$"`, GatewayTag{Namespace: `^/dyn-\d+$`, NamespacePattern: true}},
 		{`pattern:"/room"`, GatewayTag{Namespace: `/room`, NamespacePattern: true}},
+		{`namespace:"/chat" rate:"100/m,burst=10"`, GatewayTag{Namespace: "/chat", Rate: &Rate{Count: 100, Per: time.Minute, Burst: 10}}},
 	}
 	for _, tc := range cases {
 		got, err := ParseGatewayTag(reflect.StructTag(tc.tag))
@@ -90,6 +91,7 @@ func TestParseGatewayTag(t *testing.T) {
 		{`pattern:"^/(dyn$"`, "pattern", ErrInvalidValue},
 		{`pattern:""`, "pattern", ErrInvalidValue},
 		{`namespace:"/a" pattern:"^/b$"`, "pattern", ErrInvalidValue},
+		{`namespace:"/a" rate:"10"`, "rate", ErrInvalidValue},
 		{`use:""`, "use", ErrInvalidValue},
 		{`use:"a,,b"`, "use", ErrInvalidValue},
 		{`use:"a,"`, "use", ErrInvalidValue},
@@ -115,9 +117,10 @@ func TestParseSubscribeTag(t *testing.T) {
 		{`ws:"message"`, SubscribeTag{Event: "message"}},
 		{`ws:"join-room" handler:"Join"`, SubscribeTag{Event: "join-room", Handler: "Join"}},
 		{`handler:"Join" ws:"join-room"`, SubscribeTag{Event: "join-room", Handler: "Join"}},
-		{`ws:"typing" rate:"20/s"`, SubscribeTag{Event: "typing", Rate: &Rate{20, time.Second}}},
+		{`ws:"typing" rate:"20/s"`, SubscribeTag{Event: "typing", Rate: &Rate{Count: 20, Per: time.Second}}},
+		{`ws:"message" rate:"100/m,burst=100"`, SubscribeTag{Event: "message", Rate: &Rate{Count: 100, Per: time.Minute, Burst: 100}}},
 		{`ws:"x" use:"a,b" rate:"5/10s" handler:"Handle_2"`,
-			SubscribeTag{Event: "x", Handler: "Handle_2", Use: []string{"a", "b"}, Rate: &Rate{5, 10 * time.Second}}},
+			SubscribeTag{Event: "x", Handler: "Handle_2", Use: []string{"a", "b"}, Rate: &Rate{Count: 5, Per: 10 * time.Second}}},
 		{`ws:"chat:message"`, SubscribeTag{Event: "chat:message"}},
 		{`ws:"Connect"`, SubscribeTag{Event: "Connect"}},
 		{`ws:"connection"`, SubscribeTag{Event: "connection"}},
@@ -185,16 +188,19 @@ func TestParseRate(t *testing.T) {
 		want Rate
 		str  string
 	}{
-		{"20/s", Rate{20, time.Second}, "20/s"},
-		{"100/m", Rate{100, time.Minute}, "100/m"},
-		{"1/h", Rate{1, time.Hour}, "1/h"},
-		{"50/ms", Rate{50, time.Millisecond}, "50/ms"},
-		{"5/10s", Rate{5, 10 * time.Second}, "5/10s"},
-		{"5/1s", Rate{5, time.Second}, "5/s"},
-		{"3/1m30s", Rate{3, 90 * time.Second}, "3/1m30s"},
-		{"7/250ms", Rate{7, 250 * time.Millisecond}, "7/250ms"},
-		{"1000000000/s", Rate{1_000_000_000, time.Second}, "1000000000/s"},
-		{"007/s", Rate{7, time.Second}, "7/s"},
+		{"20/s", Rate{Count: 20, Per: time.Second}, "20/s"},
+		{"100/m", Rate{Count: 100, Per: time.Minute}, "100/m"},
+		{"1/h", Rate{Count: 1, Per: time.Hour}, "1/h"},
+		{"50/ms", Rate{Count: 50, Per: time.Millisecond}, "50/ms"},
+		{"5/10s", Rate{Count: 5, Per: 10 * time.Second}, "5/10s"},
+		{"5/1s", Rate{Count: 5, Per: time.Second}, "5/s"},
+		{"3/1m30s", Rate{Count: 3, Per: 90 * time.Second}, "3/1m30s"},
+		{"7/250ms", Rate{Count: 7, Per: 250 * time.Millisecond}, "7/250ms"},
+		{"1000000000/s", Rate{Count: 1_000_000_000, Per: time.Second}, "1000000000/s"},
+		{"007/s", Rate{Count: 7, Per: time.Second}, "7/s"},
+		{"100/m,burst=100", Rate{Count: 100, Per: time.Minute, Burst: 100}, "100/m,burst=100"},
+		{"10/s,burst=1", Rate{Count: 10, Per: time.Second, Burst: 1}, "10/s,burst=1"},
+		{"5/10s,burst=050", Rate{Count: 5, Per: 10 * time.Second, Burst: 50}, "5/10s,burst=50"},
 	}
 	for _, tc := range cases {
 		got, err := ParseRate(tc.in)
@@ -203,7 +209,9 @@ func TestParseRate(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "20", "/s", "20/", "0/s", "-1/s", "+1/s", "1.5/s", "x/s", "20/x", "20/sec",
-		"20/0s", "20/-1s", "20/+1s", "20/s/s", " 20/s", "20 /s", "1000000001/s", "99999999999999999999/s", "20/1"} {
+		"20/0s", "20/-1s", "20/+1s", "20/s/s", " 20/s", "20 /s", "1000000001/s", "99999999999999999999/s", "20/1",
+		"20/s,", "20/s,burst", "20/s,burst=", "20/s,burst=0", "20/s,burst=-1", "20/s, burst=2", "20/s,burst=2,", "20/s,burst=2,burst=3",
+		"20/s,Burst=2", "20/s,max=2", "20/s;burst=2", "20/s,burst=1000000001", ",burst=2"} {
 		r, err := ParseRate(bad)
 		var te *TagError
 		if !errors.As(err, &te) || !errors.Is(err, ErrInvalidValue) || te.Key != "rate" || te.Value != bad {
@@ -276,7 +284,7 @@ func FuzzScanTag(f *testing.F) {
 }
 
 func FuzzParseRate(f *testing.F) {
-	for _, s := range []string{"20/s", "100/m", "5/10s", "3/1m30s", "0/s", "1/0s", "20/x", "9999999999/s"} {
+	for _, s := range []string{"20/s", "100/m", "5/10s", "3/1m30s", "0/s", "1/0s", "20/x", "9999999999/s", "100/m,burst=100", "1/s,burst=0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -287,7 +295,7 @@ func FuzzParseRate(f *testing.F) {
 			}
 			return
 		}
-		if r.Count <= 0 || r.Per <= 0 {
+		if r.Count <= 0 || r.Per <= 0 || r.Burst < 0 || r.BurstSize() <= 0 {
 			t.Fatalf("ParseRate(%q) = %+v", s, r)
 		}
 		back, err := ParseRate(r.String())

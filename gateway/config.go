@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/decorators"
 )
 
 // Config is the plain-data configuration of a Server. Its zero value gives socket.io's
@@ -46,6 +47,20 @@ type Config struct {
 	// EventQueueSize bounds the events waiting for one socket's handlers; an event that
 	// does not fit is refused with a resource_exhausted exception. Zero: 256.
 	EventQueueSize int
+	// EventRate is the default rate limit of every event, per socket and event, in the
+	// syntax of rate: tags ("20/s", "100/m,burst=20"; see decorators.ParseRate). A rate:
+	// tag, a gateway's rate: and Namespace.SetEventRate replace it. An event over its
+	// limit is not handled; the client gets resource_exhausted (in the acknowledgement
+	// when it asked for one, and as "exception"), and the socket stays connected. Zero:
+	// no default limit, only the tags' and namespaces'.
+	EventRate string
+	// MaxRateRefusals is how many events of one socket may be refused for their rate
+	// within RateRefusalWindow before the socket is disconnected with ReasonRateLimited
+	// (the count drains at that pace, so a socket that slows down stays). Zero: 100.
+	// Negative: never disconnect for that.
+	MaxRateRefusals int
+	// RateRefusalWindow is the window of MaxRateRefusals. Zero: 10s.
+	RateRefusalWindow time.Duration
 	// DisableErrorAck stops failed events from being answered with an error
 	// acknowledgement; the client's emitWithAck then waits for its own timeout.
 	DisableErrorAck bool
@@ -89,6 +104,12 @@ func (c Config) withDefaults() Config {
 	if c.EventQueueSize == 0 {
 		c.EventQueueSize = 256
 	}
+	if c.MaxRateRefusals == 0 {
+		c.MaxRateRefusals = 100
+	}
+	if c.RateRefusalWindow == 0 {
+		c.RateRefusalWindow = 10 * time.Second
+	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
@@ -108,6 +129,7 @@ func (c Config) validate() error {
 	for name, d := range map[string]time.Duration{
 		"PingInterval": c.PingInterval, "PingTimeout": c.PingTimeout,
 		"ConnectTimeout": c.ConnectTimeout, "UpgradeTimeout": c.UpgradeTimeout,
+		"RateRefusalWindow": c.RateRefusalWindow,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Sprintf("%s is negative (%v)", name, d))
@@ -115,6 +137,11 @@ func (c Config) validate() error {
 	}
 	if c.MaxHTTPBufferSize < 0 || c.WriteQueueSize < 0 || c.EventQueueSize < 0 {
 		errs = append(errs, "sizes must not be negative")
+	}
+	if c.EventRate != "" {
+		if _, err := decorators.ParseRate(c.EventRate); err != nil {
+			errs = append(errs, "EventRate: "+err.Error())
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("gateway: invalid Config: %s", strings.Join(errs, "; "))

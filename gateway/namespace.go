@@ -46,10 +46,16 @@ type registry struct {
 	connectHooks []ConnectHook
 	onConnection []func(*Socket)
 	events       map[string]EventHandler
+	rates        map[string]*rateRule // per event, from rate: tags and gateway rates
+	defaultRate  *rateRule            // SetEventRate
+
+	// owner is told when a rate limit is set, so that sockets check limits only once
+	// there are some. Set at construction.
+	owner *Server
 }
 
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
-	return &Namespace{srv: s, name: name, parent: parent, sockets: make(map[string]*Socket)}
+	return &Namespace{srv: s, name: name, parent: parent, sockets: make(map[string]*Socket), registry: registry{owner: s}}
 }
 
 // Name returns the namespace's name, such as "/chat".

@@ -82,6 +82,7 @@ type gatewayInfo struct {
 	pattern  *regexp.Regexp
 	pipeline pipeline // global + gateway-level pieces
 	specs    []HandlerSpec
+	rate     *rateRule // the Gateway tag's rate: for events without their own, or nil
 }
 
 // methodSig is how to call one gateway method by reflection.
@@ -158,6 +159,9 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 				continue
 			}
 			g.nsp = gt.Namespace
+			if gt.Rate != nil {
+				g.rate = newRateRule(*gt.Rate)
+			}
 			if gt.NamespacePattern {
 				re, err := regexp.Compile(gt.Namespace)
 				if err != nil {
@@ -572,6 +576,7 @@ func (s *Server) attach(g *gatewayInfo) error {
 		OnConnect(ConnectHook)
 		OnConnection(func(*Socket))
 		Handle(string, EventHandler)
+		limitEvent(string, *rateRule)
 	}
 	var (
 		t   target
@@ -625,6 +630,11 @@ func (s *Server) attach(g *gatewayInfo) error {
 	for _, h := range handlers {
 		t.Handle(h.spec.Event, h.serve)
 		reg.events[h.spec.Event] = g.name + "." + h.spec.Method
+		if h.spec.Rate != nil {
+			t.limitEvent(h.spec.Event, newRateRule(*h.spec.Rate))
+		} else if g.rate != nil {
+			t.limitEvent(h.spec.Event, g.rate)
+		}
 	}
 	if s.registrations == nil {
 		s.registrations = map[string]*registration{}

@@ -35,6 +35,13 @@ type Server struct {
 	regMu         sync.Mutex
 	registrations map[string]*registration // by namespace name or "pattern <re>"
 
+	// Rate limits: the default rule (Config.EventRate), whether any rule exists at all,
+	// and the clock of the buckets (now replaces it in tests).
+	defaultRate *rateRule
+	rateLimits  atomic.Bool
+	epoch       time.Time
+	now         func() int64
+
 	closing atomic.Bool
 	active  activity
 	workers workers // goroutines of the sockets' event loops
@@ -56,6 +63,7 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{
+		epoch:          time.Now(),
 		cfg:            cfg,
 		logger:         slog.Default(),
 		adapterFactory: adapter.NewMemory,
@@ -76,6 +84,10 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 	}
 	if s.validate == nil {
 		s.validate = NewValidator()
+	}
+	if cfg.EventRate != "" {
+		s.defaultRate, _ = parseRateRule("Config.EventRate", cfg.EventRate) // checked by validate
+		s.rateLimits.Store(true)
 	}
 	s.eio = engineio.NewServer(engineio.Config{
 		PingInterval:    cfg.PingInterval,
@@ -187,7 +199,7 @@ func (s *Server) OfPattern(re *regexp.Regexp) *ParentNamespace {
 // OfFunc is OfPattern with a function deciding, from the name and the CONNECT auth
 // payload, whether a namespace may be created.
 func (s *Server) OfFunc(match func(name string, auth []byte) bool) *ParentNamespace {
-	p := &ParentNamespace{srv: s, match: match}
+	p := &ParentNamespace{srv: s, match: match, registry: registry{owner: s}}
 	s.mu.Lock()
 	s.parents = append(s.parents, p)
 	s.mu.Unlock()

@@ -34,6 +34,10 @@ type Socket struct {
 	preMu  sync.Mutex
 	preBuf [][]*engineio.Message
 
+	// lim is the socket's rate-limit state, created at its first limited event; only the
+	// connection's reader goroutine touches it.
+	lim *limiter
+
 	// mu guards the fields below.
 	mu           sync.Mutex
 	queue        []job

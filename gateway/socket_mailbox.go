@@ -76,6 +76,9 @@ func (s *Socket) run() {
 }
 
 func (s *Socket) enqueueEvent(p *socketio.Packet) {
+	if s.nsp.srv.rateLimits.Load() && s.rateLimited(p) {
+		return
+	}
 	if s.enqueue(job{kind: jobEvent, pkt: p}) {
 		return
 	}
