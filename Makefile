@@ -5,14 +5,24 @@ NPM   ?= npm
 
 INTEROP_DIR := interop
 
-.PHONY: test test-go interop-deps vet fmt-check fuzz run bench bench-quick
+.PHONY: test test-go interop-deps vet fmt-check generate-check fuzz run bench bench-quick
 
-test: fmt-check vet interop-deps test-go
+test: fmt-check vet generate-check interop-deps test-go
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # bench/zishang is a Go module of its own (the main module must not depend on it).
+# Regenerates every generated file (go generate ./...) and fails when that changes the
+# tree: a committed file out of date, or a generated file never committed.
+generate-check:
+	@before=$$(git status --porcelain=v1 -uall; git diff); \
+	$(GO) generate ./... || exit 1; \
+	after=$$(git status --porcelain=v1 -uall; git diff); \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "go generate ./... changed the tree: run it and commit the result"; git status --short; exit 1; \
+	fi
+
 vet:
 	$(GO) vet ./...
 	cd bench/zishang && $(GO) vet ./...

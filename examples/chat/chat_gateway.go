@@ -13,6 +13,11 @@ type ChatGateway struct {
 
 	_ decorators.Subscribe `ws:"message"`
 	_ decorators.Subscribe `ws:"join-room"`
+
+	// Events the handlers send, declared for the client types and the AsyncAPI document.
+
+	_ decorators.Emits[map[string]any] `ws:"new-message"`
+	_ decorators.Emits[string]         `ws:"user-joined"`
 }
 
 // NewChatGateway is the gateway's fx constructor.

@@ -15,6 +15,16 @@ type MainGateway struct {
 	_ decorators.Subscribe `ws:"leave-room"`
 	_ decorators.Subscribe `ws:"room-message"`
 
+	// Events the handlers send, declared for the client types and the AsyncAPI document.
+
+	_ decorators.Emits[MessageReceived] `ws:"message-received"`
+	_ decorators.Emits[ChatMessage]     `ws:"new-message"`
+	_ decorators.Emits[RoomChatMessage] `ws:"new-message"`
+	_ decorators.Emits[ChatMessage]     `ws:"message-broadcast"`
+	_ decorators.Emits[UserTyping]      `ws:"user-typing"`
+	_ decorators.Emits[UserNotice]      `ws:"user-joined"`
+	_ decorators.Emits[UserNotice]      `ws:"user-left"`
+
 	clock Clock
 }
 
