@@ -40,6 +40,11 @@
 //   - room-message {room, text}: every member, the sender included, receives new-message
 //     {room, text, userId}; a sender outside the room gets permission_denied.
 //
+// message and room-message are limited to 100 per minute per socket, 100 at once (the
+// limit of the Node guide this example follows): over it, the event is refused with
+// resource_exhausted (in the ack and as exception) and the socket stays connected; a
+// socket refused more than 100 times in 10 seconds is disconnected.
+//
 // Namespace "/chat":
 //   - message <object>: everyone in /chat receives new-message {...object, id: <sender
 //     socket id>}, every string of the object (keys included, at any depth) with its HTML

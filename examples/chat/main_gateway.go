@@ -9,11 +9,12 @@ import (
 type MainGateway struct {
 	decorators.Gateway `namespace:"/" use:"jwt,sanitize"`
 
-	_ decorators.Subscribe `ws:"message"`
+	// 100 messages per minute per socket, 100 at once: the limit of the Node guide.
+	_ decorators.Subscribe `ws:"message" rate:"100/m,burst=100"`
 	_ decorators.Subscribe `ws:"typing"`
 	_ decorators.Subscribe `ws:"join-room"`
 	_ decorators.Subscribe `ws:"leave-room"`
-	_ decorators.Subscribe `ws:"room-message"`
+	_ decorators.Subscribe `ws:"room-message" rate:"100/m,burst=100"`
 
 	// Events the handlers send, declared for the client types and the AsyncAPI document.
 
