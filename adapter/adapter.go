@@ -163,9 +163,13 @@ func NewPacket(nsp string, data json.RawMessage, attachments [][]byte) *Packet {
 	return &Packet{Namespace: nsp, Data: data, Attachments: attachments}
 }
 
-// Messages returns the Engine.IO messages that carry p: the text packet followed by one
+func init() { wire.PacketMessages = (*Packet).messages }
+
+// messages returns the Engine.IO messages that carry p: the text packet followed by one
 // binary message per attachment. They are built on the first call and shared afterwards.
-func (p *Packet) Messages() []*engineio.Message {
+// The server reaches it through wire.PacketMessages, so that no exported method names an
+// internal type.
+func (p *Packet) messages() []*engineio.Message {
 	p.once.Do(func() {
 		typ := socketio.Event
 		if len(p.Attachments) > 0 {

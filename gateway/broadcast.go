@@ -156,6 +156,10 @@ func (o BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, e
 	return out, nil
 }
 
+// LocalSocketIDs returns the ids of the selected sockets connected to this node only; use
+// FetchSockets for every node of a cluster.
+func (o BroadcastOperator) LocalSocketIDs() []string { return o.nsp.adapter.Sockets(o.opts()) }
+
 // SocketsJoin makes the selected sockets join rooms.
 func (o BroadcastOperator) SocketsJoin(rooms ...string) { o.nsp.adapter.AddSockets(o.opts(), rooms) }
 

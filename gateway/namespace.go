@@ -64,9 +64,6 @@ func (n *Namespace) Name() string { return n.name }
 // Server returns the server the namespace belongs to.
 func (n *Namespace) Server() *Server { return n.srv }
 
-// Adapter returns the namespace's adapter.
-func (n *Namespace) Adapter() adapter.Adapter { return n.adapter }
-
 // Use adds a middleware.
 func (r *registry) Use(m Middleware) {
 	r.regMu.Lock()

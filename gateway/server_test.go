@@ -209,6 +209,16 @@ func TestRoomsAndBroadcast(t *testing.T) {
 	if err != nil || len(found) != 1 || found[0].ID() != sa.ID() {
 		t.Fatalf("FetchSockets %v %v", found, err)
 	}
+	ids := srv.To("r2").LocalSocketIDs()
+	sort.Strings(ids)
+	want := []string{sa.ID(), sb.ID()}
+	sort.Strings(want)
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("LocalSocketIDs of r2 = %v, want %v", ids, want)
+	}
+	if n := len(srv.Except("r2").LocalSocketIDs()); n != 1 {
+		t.Fatalf("LocalSocketIDs except r2: %d sockets, want 1", n)
+	}
 	sa.Leave("r1")
 	if sa.In("r1") {
 		t.Fatal("Leave")

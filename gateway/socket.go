@@ -163,11 +163,11 @@ func (s *Socket) Join(rooms ...string) {
 	if s.state.Load() == stateClosed {
 		return
 	}
-	s.nsp.adapter.AddAll(s, rooms...)
+	s.nsp.adapter.AddAll(adapterSocket{s}, rooms...)
 }
 
 // Leave removes the socket from room.
-func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s, room) }
+func (s *Socket) Leave(room string) { s.nsp.adapter.Del(adapterSocket{s}, room) }
 
 // Rooms returns the rooms the socket is in, its own id first.
 func (s *Socket) Rooms() []string {

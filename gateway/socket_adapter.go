@@ -5,17 +5,49 @@ import (
 	"sync"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/wire"
 )
 
-var _ adapter.Socket = (*Socket)(nil)
+// packetMessages returns the shared encoded messages of a broadcast packet.
+var packetMessagesOf = wire.PacketMessages.(func(*adapter.Packet) []*engineio.Message)
 
-// Deliver queues an encoded packet for the socket's connection; see adapter.Socket.
-func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
-	s.send(p.Messages(), flags.Volatile)
+// adapterSocket is the face a socket shows its namespace's adapter. It keeps the methods
+// adapters need off the Socket that applications hold.
+type adapterSocket struct{ s *Socket }
+
+var _ adapter.Socket = adapterSocket{}
+
+func (a adapterSocket) ID() string { return a.s.id }
+
+// Deliver queues an encoded packet for the socket's connection.
+func (a adapterSocket) Deliver(p *adapter.Packet, flags adapter.Flags) { a.s.deliver(p, flags) }
+
+// DeliverWithAck registers ack for p.ID and delivers p.
+func (a adapterSocket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
+	a.s.deliverWithAck(p, flags, ack)
 }
 
-// DeliverWithAck registers ack for p.ID and delivers p; see adapter.Socket.
-func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
+// Info describes the socket for FetchSockets.
+func (a adapterSocket) Info() adapter.SocketInfo {
+	s := a.s
+	data, err := json.Marshal(s.Data())
+	if err != nil {
+		data = json.RawMessage("null")
+	}
+	return adapter.SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: data}
+}
+
+func (a adapterSocket) Join(rooms ...string) { a.s.Join(rooms...) }
+func (a adapterSocket) Leave(room string)    { a.s.Leave(room) }
+
+func (a adapterSocket) Disconnect(closeConn bool) { a.s.Disconnect(closeConn) }
+
+func (s *Socket) deliver(p *adapter.Packet, flags adapter.Flags) {
+	s.send(packetMessagesOf(p), flags.Volatile)
+}
+
+func (s *Socket) deliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
 	s.nsp.srv.active.add(1)
 	var once sync.Once
 	wrapped := func(a adapter.Ack) {
@@ -35,14 +67,5 @@ func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func
 	}
 	s.acks[p.ID] = wrapped
 	s.mu.Unlock()
-	s.Deliver(p, flags)
-}
-
-// Info describes the socket for FetchSockets; see adapter.Socket.
-func (s *Socket) Info() adapter.SocketInfo {
-	data, err := json.Marshal(s.Data())
-	if err != nil {
-		data = json.RawMessage("null")
-	}
-	return adapter.SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: data}
+	s.deliver(p, flags)
 }

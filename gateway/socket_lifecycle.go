@@ -32,11 +32,11 @@ func (s *Socket) connect() {
 	if !s.state.CompareAndSwap(statePending, stateConnected) {
 		return // the connection closed while the middleware ran
 	}
-	s.nsp.adapter.AddAll(s)
+	s.nsp.adapter.AddAll(adapterSocket{s})
 	s.nsp.addSocket(s)
 	if s.state.Load() == stateClosed {
 		// onClose ran between the state change and the registration.
-		s.nsp.adapter.DelAll(s)
+		s.nsp.adapter.DelAll(adapterSocket{s})
 		s.nsp.removeSocket(s)
 		return
 	}
@@ -85,7 +85,7 @@ func (s *Socket) refuse(err error) {
 		cancel()
 	}
 	s.client.remove(s)
-	s.nsp.adapter.DelAll(s) // in case a middleware joined rooms
+	s.nsp.adapter.DelAll(adapterSocket{s}) // in case a middleware joined rooms
 	_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.ConnectError, Namespace: s.nsp.name, Data: data})...)
 }
 
@@ -104,7 +104,7 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	if notify && prev == stateConnected {
 		_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name})...)
 	}
-	s.nsp.adapter.DelAll(s)
+	s.nsp.adapter.DelAll(adapterSocket{s})
 	s.nsp.removeSocket(s)
 	s.client.remove(s)
 	if cancel != nil {

@@ -19,7 +19,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	s.Deliver(p, adapter.Flags{})
+	s.deliver(p, adapter.Flags{})
 	return nil
 }
 
@@ -31,7 +31,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	}
 	p.ID, p.HasID = s.nsp.ackIDs.Add(1)-1, true
 	ch := make(chan adapter.Ack, 1)
-	s.DeliverWithAck(p, adapter.Flags{}, func(a adapter.Ack) { ch <- a })
+	s.deliverWithAck(p, adapter.Flags{}, func(a adapter.Ack) { ch <- a })
 	select {
 	case a := <-ch:
 		if a.Err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/decorators"
 	"github.com/sockgate/sockgate/gateway"
 )
@@ -90,7 +89,7 @@ func (n *Notifier) Notify(channel Name, event string, data json.RawMessage) (int
 	}
 	room := channelOf(channel)
 	// Counted before emitting: the emit itself does not report its recipients.
-	count := len(n.nsp.Adapter().Sockets(adapter.BroadcastOptions{Rooms: []string{room}}))
+	count := len(n.nsp.To(room).LocalSocketIDs())
 	var args []any
 	if len(data) > 0 {
 		args = append(args, data)
