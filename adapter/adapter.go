@@ -70,6 +70,10 @@ type Namespace interface {
 	// DispatchServerSideEmit handles an event sent by another node with ServerSideEmit
 	// (args[0] is the event name). reply is nil when the sender expects no acknowledgement.
 	DispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage))
+	// NewAckID returns a fresh ack id of the namespace. Cluster adapters number with it
+	// the broadcasts with acks that other nodes ask them to deliver, so that they never
+	// collide with the namespace's own.
+	NewAckID() int64
 }
 
 // Socket is a local socket as an adapter sees it.

@@ -149,6 +149,23 @@ func (m *Memory) SocketRooms(id string) []string {
 	return out
 }
 
+// Rooms lists every room with a local member, socket-id rooms included (Node's
+// adapter.rooms keys), for the all-rooms requests of cluster adapters.
+func (m *Memory) Rooms() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]string, 0, len(m.rooms)+len(m.sockets))
+	for r := range m.rooms {
+		out = append(out, r)
+	}
+	for id := range m.sockets {
+		if _, dup := m.rooms[id]; !dup {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Broadcast implements Adapter.
 func (m *Memory) Broadcast(p *Packet, opts BroadcastOptions) error {
 	if r := m.rec; r != nil && Recoverable(p, opts.Flags) {

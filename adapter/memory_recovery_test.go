@@ -15,6 +15,7 @@ type recNamespace struct{ rc Recovery }
 func (n recNamespace) Name() string                                                    { return "/" }
 func (n recNamespace) DispatchServerSideEmit([]json.RawMessage, func(json.RawMessage)) {}
 func (n recNamespace) Recovery() Recovery                                              { return n.rc }
+func (n recNamespace) NewAckID() int64                                                 { return 0 }
 
 // recSocket records the offsets delivered to it.
 type recSocket struct {

@@ -237,6 +237,9 @@ var _ adapter.Namespace = adapterView{}
 
 func (v adapterView) Name() string { return v.n.name }
 
+// NewAckID hands out an id from the namespace's counter, which its own acks use too.
+func (v adapterView) NewAckID() int64 { return v.n.ackIDs.Add(1) - 1 }
+
 // DispatchServerSideEmit hands an event from another node to the handlers registered with
 // OnServerSideEmit.
 func (v adapterView) DispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sockgate/sockgate/adapter"
@@ -149,6 +150,8 @@ type Namespace struct {
 	// RecoveryValue is what Recovery returns: zero (off) unless a test sets it.
 	RecoveryValue adapter.Recovery
 
+	ackIDs atomic.Int64
+
 	mu       sync.Mutex
 	Received [][]json.RawMessage
 }
@@ -160,6 +163,9 @@ func (n *Namespace) Name() string { return n.NameValue }
 
 // Recovery implements adapter.RecoveryNamespace.
 func (n *Namespace) Recovery() adapter.Recovery { return n.RecoveryValue }
+
+// NewAckID implements adapter.Namespace.
+func (n *Namespace) NewAckID() int64 { return n.ackIDs.Add(1) - 1 }
 
 // DispatchServerSideEmit implements adapter.Namespace; it answers acks with "ok".
 func (n *Namespace) DispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {

@@ -1,0 +1,44 @@
+// Package redis joins sockgate servers, and Node socket.io servers, in one cluster
+// through Redis, speaking the wire protocol of Node's @socket.io/redis-adapter 8.3.
+//
+// [New] returns a [Classic]: one publishing client and one subscribed connection for the
+// whole server, shared by its namespaces, as a Node server shares its pub and sub
+// clients. Its Adapter method is the gateway's adapter factory:
+//
+//	cluster, err := redis.New(redis.Config{URL: "redis://localhost:6379"})
+//	if err != nil { ... }
+//	defer cluster.Close()
+//	srv, err := gateway.NewServer(cfg, gateway.WithAdapter(cluster.Adapter))
+//
+// # Protocol
+//
+// Broadcasts are published as the msgpack array [uid, packet, opts] on
+// "<key>#<nsp>#" (or "<key>#<nsp>#<room>#" for exactly one room), every node reading them
+// with PSUBSCRIBE "<key>#<nsp>#*". Requests (fetch sockets, all rooms, remote join, leave
+// and disconnect, server-side emit, broadcast with acks) go to "<key>-request#<nsp>#" and
+// responses to "<key>-response#<nsp>#" or the requester's own
+// "<key>-response#<nsp>#<uid>#". Messages are JSON or msgpack, told apart by their first
+// byte. The number of nodes is PUBSUB NUMSUB of the request channel, so each server holds
+// exactly one subscribed connection; do not subscribe to that channel from anything else.
+// Event arguments keep their binary values (msgpack bin) and Node Dates arrive as ISO
+// strings. Timeouts and their error messages are those of Node's adapter ([ErrTimeout]).
+//
+// Join, leave and disconnect are applied on the calling node at once and published for
+// the others. A broadcast with acks is registered before it is published, and other
+// nodes number it with their own namespace's ack ids.
+//
+// # When Redis goes away
+//
+// Local delivery goes on. Cluster operations fail at once with an error wrapping
+// [ErrUnavailable] (a broadcast still reaches the local sockets first). The subscribed
+// connection is re-established and every channel subscribed again as soon as Redis
+// answers; messages published meanwhile are lost, as with Node's adapter.
+//
+// # Concurrency
+//
+// A Classic starts one goroutine reading the subscribed connection, and one short-lived
+// goroutine per request that must be answered (fetch sockets, server-side emit with its
+// handlers, broadcast with acks); Close waits for all of them. Broadcasts, joins, leaves
+// and disconnects from one node are applied in the order Redis delivers them. Every
+// method is safe for concurrent use.
+package redis

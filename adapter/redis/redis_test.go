@@ -1,0 +1,62 @@
+package redis_test
+
+import (
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/adapter/adaptertest"
+	"github.com/sockgate/sockgate/adapter/redis"
+	"github.com/sockgate/sockgate/internal/redistest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var quiet = slog.New(slog.DiscardHandler)
+
+var keys atomic.Int64
+
+// freshKey returns a key prefix no other test of this process uses.
+func freshKey() string { return fmt.Sprintf("t%d-socket.io", keys.Add(1)) }
+
+func newClassic(tb testing.TB, url, key string) *redis.Classic {
+	tb.Helper()
+	c, err := redis.New(redis.Config{URL: url, Key: key, RequestsTimeout: 2 * time.Second, Logger: quiet})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return c
+}
+
+func TestClassicSuite(t *testing.T) {
+	srv := redistest.Start(t)
+	adaptertest.Run(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
+		a, err := newClassic(tb, srv.URL(), freshKey()).Adapter(ns)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return a
+	})
+}
+
+func TestClassicCluster(t *testing.T) {
+	srv := redistest.Start(t)
+	adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+		key := freshKey()
+		fs := make([]adapter.Factory, n)
+		for i := range fs {
+			fs[i] = newClassic(tb, srv.URL(), key).Adapter
+		}
+		return fs
+	})
+}
