@@ -66,6 +66,10 @@ type Config struct {
 	DisableErrorAck bool
 	// DisableExceptionEvent stops failed events from emitting "exception" to the sender.
 	DisableExceptionEvent bool
+	// ConnectionStateRecovery keeps the state of sockets whose connection is lost, so that
+	// their clients get it back when they reconnect in time; see ConnectionStateRecovery.
+	// Zero: off.
+	ConnectionStateRecovery ConnectionStateRecovery
 	// ShutdownTimeout bounds Shutdown when the di module stops the server. Zero: 10s.
 	ShutdownTimeout time.Duration
 }
@@ -134,6 +138,10 @@ func (c Config) validate() error {
 		if d < 0 {
 			errs = append(errs, fmt.Sprintf("%s is negative (%v)", name, d))
 		}
+	}
+	if rc := c.ConnectionStateRecovery; rc.MaxDisconnectionDuration < 0 || rc.MaxSessions < 0 ||
+		rc.MaxPackets < 0 || rc.MaxPacketBytes < 0 {
+		errs = append(errs, "ConnectionStateRecovery: durations and sizes must not be negative")
 	}
 	if c.MaxHTTPBufferSize < 0 || c.WriteQueueSize < 0 || c.EventQueueSize < 0 {
 		errs = append(errs, "sizes must not be negative")

@@ -27,6 +27,7 @@ type Namespace struct {
 	name    string
 	parent  *ParentNamespace
 	adapter adapter.Adapter
+	store   adapter.SessionStore // the adapter, when connection state recovery is on
 
 	ackIDs atomic.Int64
 

@@ -168,6 +168,14 @@ func (s *Server) createNamespace(name string, parent *ParentNamespace) (*Namespa
 		return nil, fmt.Errorf("gateway: adapter for namespace %q: %w", name, err)
 	}
 	n.adapter = a
+	if s.cfg.ConnectionStateRecovery.MaxDisconnectionDuration > 0 {
+		if st, ok := a.(adapter.SessionStore); ok {
+			n.store = st
+		} else {
+			s.logger.Warn("gateway: connection state recovery is off for this namespace: its adapter keeps no sessions",
+				"namespace", name, "adapter", fmt.Sprintf("%T", a))
+		}
+	}
 	s.nsps[name] = n
 	if parent != nil {
 		parent.addChild(n)

@@ -20,10 +20,16 @@ type Handshake = adapter.Handshake
 // use. Its events are handled one at a time, in arrival order, on a goroutine that exists
 // only while events are waiting.
 type Socket struct {
+	// id is final once the connect job registers the socket: a recovered socket takes its
+	// session's id, under mu, before that.
 	id        string
 	nsp       *Namespace
 	client    *client
 	handshake Handshake
+	// pid and recovered (connection state recovery) are set by the connect job before the
+	// socket is registered, and only read after.
+	pid       string
+	recovered bool
 
 	state atomic.Int32
 	// replied turns true once the CONNECT reply is written; until then emits wait in

@@ -16,7 +16,17 @@ const (
 
 // connect runs the middleware and connect hooks, then replies.
 func (s *Socket) connect() {
+	var rooms []string
+	if st := s.nsp.store; st != nil {
+		rooms, _ = s.restore(st)
+		if !s.recovered {
+			s.pid = newID()
+		}
+	}
 	mws, hooks, conns := s.nsp.handlers()
+	if s.recovered && !s.nsp.srv.cfg.ConnectionStateRecovery.RunMiddlewares {
+		mws = nil // socket.io's skipMiddlewares
+	}
 	for _, mw := range mws {
 		if err := s.protectErr("middleware", func() error { return mw(s) }); err != nil {
 			s.refuse(err)
@@ -32,7 +42,7 @@ func (s *Socket) connect() {
 	if !s.state.CompareAndSwap(statePending, stateConnected) {
 		return // the connection closed while the middleware ran
 	}
-	s.nsp.adapter.AddAll(adapterSocket{s})
+	s.nsp.adapter.AddAll(adapterSocket{s}, rooms...)
 	s.nsp.addSocket(s)
 	if s.state.Load() == stateClosed {
 		// onClose ran between the state change and the registration.
@@ -40,8 +50,12 @@ func (s *Socket) connect() {
 		s.nsp.removeSocket(s)
 		return
 	}
-	reply := &socketio.Packet{Type: socketio.Connect, Namespace: s.nsp.name,
-		Data: json.RawMessage(`{"sid":"` + s.id + `"}`)}
+	data := `{"sid":"` + s.id + `"}`
+	if s.pid != "" {
+		pid, _ := json.Marshal(s.pid) // a restored pid comes from the adapter's store
+		data = `{"sid":"` + s.id + `","pid":` + string(pid) + `}`
+	}
+	reply := &socketio.Packet{Type: socketio.Connect, Namespace: s.nsp.name, Data: json.RawMessage(data)}
 	s.preMu.Lock()
 	_ = s.client.conn.Send(packetMessages(reply)...)
 	for _, msgs := range s.preBuf {
@@ -103,6 +117,9 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	s.mu.Unlock()
 	if notify && prev == stateConnected {
 		_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name})...)
+	}
+	if s.nsp.store != nil && prev == stateConnected && recoverableReason(reason) {
+		s.persist(s.Rooms())
 	}
 	s.nsp.adapter.DelAll(adapterSocket{s})
 	s.nsp.removeSocket(s)

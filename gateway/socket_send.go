@@ -19,6 +19,12 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	if s.nsp.store != nil && s.replied.Load() {
+		// Through the adapter, as socket.io does with recovery on, so that the packet gets
+		// an offset and is kept. Before the CONNECT reply the socket may not be registered
+		// yet: such emits go straight to it.
+		return s.nsp.adapter.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{s.id}})
+	}
 	s.deliver(p, adapter.Flags{})
 	return nil
 }

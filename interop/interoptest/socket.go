@@ -242,6 +242,14 @@ func (s *Socket) Disconnect() {
 	s.d.mustCall(s.tb, map[string]any{"cmd": "disconnect", "socket": s.name})
 }
 
+// DropConnection closes the Engine.IO connection under the socket as a lost network would
+// (socket.io.engine.close()): the server sees "transport close", the client "transport
+// close" too, and its manager reconnects by itself unless reconnection is off.
+func (s *Socket) DropConnection() {
+	s.tb.Helper()
+	s.d.mustCall(s.tb, map[string]any{"cmd": "drop", "socket": s.name})
+}
+
 // Open connects the socket again after a disconnect (socket.connect()).
 func (s *Socket) Open() {
 	s.tb.Helper()

@@ -266,6 +266,12 @@ const handlers = {
     getSocket(c).socket.connect();
     return null;
   },
+  // drop closes the manager's Engine.IO connection as a lost network would: the server
+  // sees "transport close" and the client reconnects by itself.
+  drop: (c) => {
+    getSocket(c).socket.io.engine.close();
+    return null;
+  },
   close: cmdClose,
 };
 
