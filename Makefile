@@ -51,7 +51,7 @@ run:
 
 # Benchmarks against Node socket.io 4.8, zishang520/socket.io v3 (bench/zishang, its own
 # Go module) and the limit server; `make bench` writes
-# docs/BENCHMARKS.md (about 15 minutes), `make bench-quick` a one-repetition smoke run in
+# docs/BENCHMARKS.md (over 15 minutes), `make bench-quick` a one-repetition smoke run in
 # bench/out/. Servers run on core 0, the generator on core 1. PROFILE=1 also writes CPU
 # and heap profiles of the sockgate server per scenario into bench/out/profiles;
 # BENCH_FLAGS passes more runner flags (see `bench/out/bin/sockbench run -h`).

@@ -26,14 +26,12 @@ func (r *run) ack(ctx context.Context) error {
 		n = max(n, r.o.AckFixedClients)
 	}
 	// The sessions are read only inside steps, by the loops themselves.
-	var p pool
+	var p pool[*wsclient.Conn]
 	defer p.closeAll()
 	if err := r.openPool(ctx, &p, n, noRooms, nil); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	conns := append([]*wsclient.Conn(nil), p.conns...)
-	p.mu.Unlock()
+	conns := p.snapshot()
 	if r.o.Warmup > 0 {
 		if _, err := r.closedLoop(ctx, conns[:min(100, n)], r.o.Warmup); err != nil {
 			return err

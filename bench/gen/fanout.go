@@ -176,7 +176,7 @@ const (
 // bcast runs the broadcast ladder for every room size on one set of receivers.
 func (r *run) bcast(ctx context.Context) error {
 	var f fanout
-	var p pool
+	var p pool[*wsclient.Conn]
 	defer p.closeAll()
 	n := r.o.Rooms[len(r.o.Rooms)-1]
 	if err := r.openPool(ctx, &p, n, roomsFor(r.o.Rooms), f.receiver); err != nil {
@@ -193,57 +193,7 @@ func (r *run) bcast(ctx context.Context) error {
 		}
 	}
 	for _, size := range r.o.Rooms {
-		var pass, fail int
-		p99At := map[int]time.Duration{}
-		run := func(rate int, label string) (stepResult, error) {
-			d := r.o.StepTime
-			if rate == cpuRate {
-				d = max(d, r.o.CPUStep) // its CPU per delivery is reported: more ticks to count
-			}
-			res, err := r.step(ctx, &f, sender, roomName(size), size, rate, d, r.o.MinBcasts, r.o.Pad, r.o.Drain)
-			if err != nil {
-				return res, err
-			}
-			res.Step = fmt.Sprintf("room=%d rate=%d%s", size, rate, label)
-			res.Values["dropped"] = float64(p.dropped.Load())
-			ok := res.p99 <= okP99 && res.delivered >= okDelivered
-			res.Values["ok"] = b2f(ok)
-			if ok && rate > pass {
-				pass = rate
-			}
-			if !ok && (fail == 0 || rate < fail) {
-				fail = rate
-			}
-			p99At[rate] = res.p99
-			r.logf("%s p99=%v delivered=%.2f%% gen=%.0f%%", res.Step, time.Duration(res.Latency.P99).Round(time.Microsecond), res.delivered, 100*res.GenCPU)
-			return res, r.out.emit(res.Result)
-		}
-		for _, rate := range r.o.Rates {
-			res, err := run(rate, "")
-			if err != nil {
-				return err
-			}
-			if res.p99 > stopP99 || res.delivered < stopDelivered || (res.Values["ok"] == 0 && rate >= keepGoing) {
-				break
-			}
-		}
-		if pass > 0 && fail > pass {
-			if mid := (pass + fail) / 2000 * 1000; mid > pass && mid < fail {
-				if _, err := run(mid, " (refine)"); err != nil {
-					return err
-				}
-			}
-		}
-		sum := Result{Scenario: ScenarioBcast, Step: fmt.Sprintf("room=%d summary", size), Values: map[string]float64{
-			"room":        float64(size),
-			"max_ok_rate": float64(pass),
-		}}
-		for _, at := range []int{20000, 40000} {
-			if d, ok := p99At[at]; ok {
-				sum.Values["p99_ms_at_"+strconv.Itoa(at/1000)+"k"] = round3(float64(min(d, time.Hour)) / 1e6)
-			}
-		}
-		if err := r.out.emit(sum); err != nil {
+		if err := r.ladder(ctx, ScenarioBcast, &f, sender, roomName(size), size, r.o.Rates, p.dropped.Load); err != nil {
 			return err
 		}
 		// Let a backlog of the last step clear before the next room.
@@ -252,6 +202,63 @@ func (r *run) bcast(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ladder runs the rising rates against one room of size receivers, refines the highest
+// passing rate, and emits the room's summary; dropped counts the receivers lost so far.
+func (r *run) ladder(ctx context.Context, scenario string, f *fanout, sender *wsclient.Conn, room string, size int, rates []int, dropped func() int64) error {
+	var pass, fail int
+	p99At := map[int]time.Duration{}
+	run := func(rate int, label string) (stepResult, error) {
+		d := r.o.StepTime
+		if rate == cpuRate {
+			d = max(d, r.o.CPUStep) // its CPU per delivery is reported: more ticks to count
+		}
+		res, err := r.step(ctx, f, sender, room, size, rate, d, r.o.MinBcasts, r.o.Pad, r.o.Drain)
+		if err != nil {
+			return res, err
+		}
+		res.Scenario = scenario
+		res.Step = fmt.Sprintf("room=%d rate=%d%s", size, rate, label)
+		res.Values["dropped"] = float64(dropped())
+		ok := res.p99 <= okP99 && res.delivered >= okDelivered
+		res.Values["ok"] = b2f(ok)
+		if ok && rate > pass {
+			pass = rate
+		}
+		if !ok && (fail == 0 || rate < fail) {
+			fail = rate
+		}
+		p99At[rate] = res.p99
+		r.logf("%s p99=%v delivered=%.2f%% gen=%.0f%%", res.Step, time.Duration(res.Latency.P99).Round(time.Microsecond), res.delivered, 100*res.GenCPU)
+		return res, r.out.emit(res.Result)
+	}
+	for _, rate := range rates {
+		res, err := run(rate, "")
+		if err != nil {
+			return err
+		}
+		if res.p99 > stopP99 || res.delivered < stopDelivered || (res.Values["ok"] == 0 && rate >= keepGoing) {
+			break
+		}
+	}
+	if pass > 0 && fail > pass {
+		if mid := (pass + fail) / 2000 * 1000; mid > pass && mid < fail {
+			if _, err := run(mid, " (refine)"); err != nil {
+				return err
+			}
+		}
+	}
+	sum := Result{Scenario: scenario, Step: fmt.Sprintf("room=%d summary", size), Values: map[string]float64{
+		"room":        float64(size),
+		"max_ok_rate": float64(pass),
+	}}
+	for _, at := range []int{cpuRate, 40000} {
+		if d, ok := p99At[at]; ok {
+			sum.Values["p99_ms_at_"+strconv.Itoa(at/1000)+"k"] = round3(float64(min(d, time.Hour)) / 1e6)
+		}
+	}
+	return r.out.emit(sum)
 }
 
 func b2f(b bool) float64 {

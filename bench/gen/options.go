@@ -18,10 +18,17 @@ const (
 	ScenarioStormWS   = "storm-ws"
 	ScenarioStormPoll = "storm-poll"
 	ScenarioSlow      = "slow"
+	ScenarioIdlePoll  = "idle-poll"  // idle, with sessions kept on long-polling
+	ScenarioAckPoll   = "ack-poll"   // ack, over long-polling
+	ScenarioBcastPoll = "bcast-poll" // a broadcast ladder to a room of polling sessions
 )
 
 // Scenarios lists every scenario in the order the runner uses.
-var Scenarios = []string{ScenarioIdle, ScenarioBcast, ScenarioAck, ScenarioStormWS, ScenarioStormPoll, ScenarioSlow}
+var Scenarios = []string{ScenarioIdle, ScenarioBcast, ScenarioAck, ScenarioStormWS, ScenarioStormPoll, ScenarioSlow,
+	ScenarioIdlePoll, ScenarioAckPoll, ScenarioBcastPoll}
+
+// PollingScenarios are the scenarios whose sessions stay on long-polling.
+var PollingScenarios = []string{ScenarioIdlePoll, ScenarioAckPoll, ScenarioBcastPoll}
 
 // Options are the generator's parameters.
 type Options struct {
@@ -58,6 +65,11 @@ type Options struct {
 	SlowPad        int           // payload padding
 	SlowRecvBuffer int           // SO_RCVBUF of the slow receiver
 	SlowPhase      time.Duration // length of the phase before and of the phase after it stops
+
+	PollIdleSteps  []int // idle-poll: session counts at which memory is read
+	PollAckClients []int // ack-poll: closed-loop client counts
+	PollRoom       int   // bcast-poll: room size
+	PollRates      []int // bcast-poll: delivery rates to try, per second, rising
 }
 
 // Defaults returns the full profile, or with quick the one-repetition smoke profile.
@@ -69,7 +81,7 @@ func Defaults(quick bool) Options {
 		Pad:      64,
 		InFlight: 200,
 
-		IdleSteps:  []int{2000, 6000, 12000, 18000},
+		IdleSteps:  []int{1000, 5000, 15000, 18000},
 		IdleSettle: time.Second,
 
 		Rooms:     []int{1000, 5000, 15000},
@@ -92,10 +104,15 @@ func Defaults(quick bool) Options {
 		SlowPad:        1000,
 		SlowRecvBuffer: 4096,
 		SlowPhase:      3 * time.Second,
+
+		PollIdleSteps:  []int{1000, 3000, 6000},
+		PollAckClients: []int{1, 100},
+		PollRoom:       1000,
+		PollRates:      []int{5000, 10000, 20000, 40000, 60000, 80000, 100000},
 	}
 	if quick {
 		o.Quick = true
-		o.IdleSteps = []int{1000, 3000}
+		o.IdleSteps = []int{500, 1500}
 		o.IdleSettle = time.Second
 		o.Rooms = []int{1000}
 		o.Rates = []int{10000, 20000, 40000}
@@ -108,8 +125,11 @@ func Defaults(quick bool) Options {
 		o.AckFixedRate = 5000
 		o.StormSessions = 2000
 		o.StormTime = 1500 * time.Millisecond
-		o.SlowRoom = 1000
+		o.SlowRoom = 500
 		o.SlowPhase = time.Second
+		o.PollIdleSteps = []int{200, 600}
+		o.PollAckClients = []int{100}
+		o.PollRates = []int{5000, 10000}
 	}
 	return o
 }
@@ -166,6 +186,10 @@ func (o *Options) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.SlowPad, "slow-pad", o.SlowPad, "slow: payload padding bytes")
 	fs.IntVar(&o.SlowRecvBuffer, "slow-rcvbuf", o.SlowRecvBuffer, "slow: SO_RCVBUF of the slow receiver")
 	fs.DurationVar(&o.SlowPhase, "slow-phase", o.SlowPhase, "slow: length of each phase")
+	fs.Var((*intList)(&o.PollIdleSteps), "poll-idle-steps", "idle-poll: session counts")
+	fs.Var((*intList)(&o.PollAckClients), "poll-ack-clients", "ack-poll: closed-loop client counts")
+	fs.IntVar(&o.PollRoom, "poll-room", o.PollRoom, "bcast-poll: room size")
+	fs.Var((*intList)(&o.PollRates), "poll-rates", "bcast-poll: delivery rates per second")
 }
 
 // Validate reports parameters the scenarios cannot run with.
@@ -207,6 +231,15 @@ func (o Options) Validate() error {
 	checkList("rates", o.Rates)
 	if len(o.AckClients) > 0 || o.AckFixedRate == 0 {
 		checkList("ack-clients", o.AckClients) // empty only when the open-loop step runs
+	}
+	checkList("poll-idle-steps", o.PollIdleSteps)
+	checkList("poll-ack-clients", o.PollAckClients)
+	checkList("poll-rates", o.PollRates)
+	if n := o.PollIdleSteps; len(n) > 0 && n[len(n)-1] > 9000 {
+		bad("-poll-idle-steps above 9000 do not fit the 20000 open files of one process (two per session)")
+	}
+	if o.PollRoom < 1 || o.PollRoom > 9000 {
+		bad("-poll-room must be between 1 and 9000 (two open files per session)")
 	}
 	if n := o.IdleSteps; len(n) > 0 && n[len(n)-1] > 19000 {
 		bad("-idle-steps above 19000 do not fit the 20000 open files of one process")

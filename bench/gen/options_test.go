@@ -25,6 +25,11 @@ func TestParseArgs(t *testing.T) {
 	if err != nil || !slices.Equal(q.IdleSteps, []int{10, 20}) {
 		t.Fatalf("explicit flag lost under -quick: %v %v", q.IdleSteps, err)
 	}
+	pl, err := ParseArgs([]string{"-scenario", "bcast-poll", "-poll-room", "500", "-poll-rates", "1k,2k", "-poll-idle-steps", "10,20", "-poll-ack-clients", "1,5"})
+	if err != nil || pl.PollRoom != 500 || !slices.Equal(pl.PollRates, []int{1000, 2000}) || !slices.Equal(pl.PollIdleSteps, []int{10, 20}) ||
+		!slices.Equal(pl.PollAckClients, []int{1, 5}) {
+		t.Fatalf("polling flags: %+v %v", pl, err)
+	}
 	a, err := ParseArgs([]string{"-scenario", "ack", "-ack-clients", "none", "-ack-fixed", "100"})
 	if err != nil || len(a.AckClients) != 0 {
 		t.Fatalf("ack without closed loops: %v %v", a.AckClients, err)
@@ -33,6 +38,8 @@ func TestParseArgs(t *testing.T) {
 		{"-scenario", "nope"}, {"-addr", "nohost"}, {"-path", "x"}, {"-inflight", "0"},
 		{"-rooms", "5000,1000"}, {"-rooms", "25000"}, {"-idle-steps", "x"}, {"-step", "0s"},
 		{"-scenario", "ack", "-ack-clients", "none", "-ack-fixed", "0"}, {"-pad", "-1"}, {"stray"},
+		{"-poll-idle-steps", "100,10000"}, {"-poll-room", "0"}, {"-poll-room", "9001"}, {"-poll-rates", "2000,1000"},
+		{"-poll-ack-clients", "none"},
 	} {
 		if _, err := ParseArgs(bad); err == nil {
 			t.Errorf("ParseArgs(%q) accepted", bad)

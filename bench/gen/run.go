@@ -42,6 +42,12 @@ func Run(ctx context.Context, o Options, out, logw io.Writer) error {
 		return r.storm(ctx, true)
 	case ScenarioSlow:
 		return r.slow(ctx)
+	case ScenarioIdlePoll:
+		return r.idlePoll(ctx)
+	case ScenarioAckPoll:
+		return r.ackPoll(ctx)
+	case ScenarioBcastPoll:
+		return r.bcastPoll(ctx)
 	}
 	return fmt.Errorf("gen: unknown scenario %q", o.Scenario)
 }
@@ -71,7 +77,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // openPool opens n websocket sessions into p, rooms(i) naming each one's rooms, and reads
 // each with read. It fails when any opening fails.
-func (r *run) openPool(ctx context.Context, p *pool, n int, rooms func(int) string, read func(*wsclient.Conn) error) error {
+func (r *run) openPool(ctx context.Context, p *pool[*wsclient.Conn], n int, rooms func(int) string, read func(*wsclient.Conn) error) error {
 	start := time.Now()
 	fails := openMany(ctx, n, r.o.InFlight, func(i int) (*wsclient.Conn, error) {
 		return r.cl.openWS(ctx, rooms(i))

@@ -99,23 +99,26 @@ func (cl *client) connect(c *wsclient.Conn) error {
 	}
 }
 
-// openPolling opens a session over polling (GET open, POST 40, GET 40{sid}) on one
-// keep-alive connection, then upgrades it (websocket with the sid, 2probe, 3probe, 5) and
-// resets the polling connection.
-func (cl *client) openPolling(ctx context.Context, rooms string) (*wsclient.Conn, error) {
+// pollHandshake opens a session over polling on one keep-alive connection: GET open,
+// POST 40, GET until 40{sid}. It returns that connection, the session id, and any packets
+// that came after the CONNECT reply in the same response.
+func (cl *client) pollHandshake(ctx context.Context, rooms string, deadline time.Time) (h *wsclient.HTTPConn, sid string, extra [][]byte, err error) {
 	tc, err := cl.dialer.Dial(ctx, cl.addr)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	h := wsclient.NewHTTPConn(tc, cl.addr)
-	defer h.Abort()
-	deadline := time.Now().Add(openTimeout)
+	h = wsclient.NewHTTPConn(tc, cl.addr)
+	defer func() {
+		if err != nil {
+			_ = h.Abort()
+		}
+	}()
 	status, body, err := h.Do("GET", cl.query("polling", "", rooms), nil, deadline)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
 	if status != 200 {
-		return nil, fmt.Errorf("%w: handshake status %d", ErrUnexpect, status)
+		return nil, "", nil, fmt.Errorf("%w: handshake status %d", ErrUnexpect, status)
 	}
 	var first []byte
 	proto.SplitPayload(body, func(p []byte) {
@@ -125,35 +128,50 @@ func (cl *client) openPolling(ctx context.Context, rooms string) (*wsclient.Conn
 	})
 	open, err := proto.ParseOpen(first)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	sid := open.SID
+	sid = open.SID
 	path := cl.query("polling", sid, "")
 	if status, body, err = h.Do("POST", path, proto.Connect, deadline); err != nil {
-		return nil, err
+		return nil, "", nil, err
 	} else if status != 200 || string(body) != "ok" {
-		return nil, fmt.Errorf("%w: POST status %d %q", ErrUnexpect, status, body)
+		return nil, "", nil, fmt.Errorf("%w: POST status %d %q", ErrUnexpect, status, body)
 	}
-	connected := false
-	for !connected {
+	for connected := false; !connected; {
 		status, body, err = h.Do("GET", path, nil, deadline)
 		if err != nil {
-			return nil, err
+			return nil, "", nil, err
 		}
 		if status != 200 {
-			return nil, fmt.Errorf("%w: GET status %d", ErrUnexpect, status)
+			return nil, "", nil, fmt.Errorf("%w: GET status %d", ErrUnexpect, status)
 		}
 		var refused []byte
 		proto.SplitPayload(body, func(p []byte) {
-			connected = connected || proto.IsConnectReply(p)
-			if proto.IsConnectError(p) {
+			switch {
+			case connected:
+				extra = append(extra, append([]byte(nil), p...))
+			case proto.IsConnectReply(p):
+				connected = true
+			case proto.IsConnectError(p):
 				refused = p
 			}
 		})
 		if refused != nil {
-			return nil, fmt.Errorf("%w: %s", ErrRefused, refused)
+			return nil, "", nil, fmt.Errorf("%w: %s", ErrRefused, refused)
 		}
 	}
+	return h, sid, extra, nil
+}
+
+// openPolling opens a session over polling (pollHandshake), then upgrades it (websocket
+// with the sid, 2probe, 3probe, 5) and resets the polling connection.
+func (cl *client) openPolling(ctx context.Context, rooms string) (*wsclient.Conn, error) {
+	deadline := time.Now().Add(openTimeout)
+	h, sid, _, err := cl.pollHandshake(ctx, rooms, deadline)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Abort()
 	wtc, err := cl.dialer.Dial(ctx, cl.addr)
 	if err != nil {
 		return nil, err
@@ -222,10 +240,15 @@ func readFrames(c *wsclient.Conn, fn func(p []byte) bool) error {
 
 var errClosedByServer = errors.New("gen: closed by the server")
 
+// session is an open session of any transport: what a pool closes.
+type session interface {
+	Abort() error
+}
+
 // pool is a set of open sessions, each with a reader goroutine.
-type pool struct {
+type pool[T session] struct {
 	mu    sync.Mutex
-	conns []*wsclient.Conn
+	conns []T
 	wg    sync.WaitGroup
 
 	dropped atomic.Int64 // readers that ended before the pool was closed
@@ -233,7 +256,7 @@ type pool struct {
 }
 
 // add keeps c and starts its reader: read(c) runs until c fails or the pool closes.
-func (p *pool) add(c *wsclient.Conn, read func(*wsclient.Conn) error) {
+func (p *pool[T]) add(c T, read func(T) error) {
 	p.mu.Lock()
 	p.conns = append(p.conns, c)
 	p.mu.Unlock()
@@ -250,14 +273,21 @@ func (p *pool) add(c *wsclient.Conn, read func(*wsclient.Conn) error) {
 	}()
 }
 
-func (p *pool) len() int {
+func (p *pool[T]) len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.conns)
 }
 
+// snapshot returns the sessions so far.
+func (p *pool[T]) snapshot() []T {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]T(nil), p.conns...)
+}
+
 // closeAll resets every connection and waits for the readers.
-func (p *pool) closeAll() {
+func (p *pool[T]) closeAll() {
 	p.closing.Store(true)
 	p.mu.Lock()
 	conns := p.conns
@@ -272,7 +302,7 @@ func (p *pool) closeAll() {
 // openMany opens n sessions with at most inflight being opened at once, handing each to
 // done (i is the session's index). It returns the number of failed openings; it stops
 // early when ctx ends.
-func openMany(ctx context.Context, n, inflight int, open func(i int) (*wsclient.Conn, error), done func(i int, c *wsclient.Conn, took time.Duration)) (failures int) {
+func openMany[T any](ctx context.Context, n, inflight int, open func(i int) (T, error), done func(i int, c T, took time.Duration)) (failures int) {
 	var next atomic.Int64
 	var failed atomic.Int64
 	var wg sync.WaitGroup

@@ -14,7 +14,7 @@ import (
 func (r *run) slow(ctx context.Context) error {
 	const room = "slow"
 	var f fanout
-	var p pool
+	var p pool[*wsclient.Conn]
 	defer p.closeAll()
 	// Receiver 0 is the slow one: a small receive buffer, and a reader that can stall.
 	slowCl := &client{addr: r.cl.addr, path: r.cl.path, dialer: &wsclient.Dialer{

@@ -12,7 +12,7 @@ import (
 // StormSessions are open or StormTime has passed, and holds them to the end.
 func (r *run) storm(ctx context.Context, polling bool) error {
 	var lat hist.Histogram
-	var p pool
+	var p pool[*wsclient.Conn]
 	defer p.closeAll()
 	sctx, cancel := context.WithTimeout(ctx, r.o.StormTime)
 	defer cancel()

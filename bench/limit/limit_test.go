@@ -3,12 +3,14 @@ package limit
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/sockgate/sockgate/bench/benchsrv"
+	"github.com/sockgate/sockgate/bench/gen"
 	"github.com/sockgate/sockgate/bench/gen/gentest"
 )
 
@@ -22,7 +24,14 @@ func TestScenarios(t *testing.T) {
 	hs := httptest.NewServer(mux)
 	defer hs.Close()
 	defer srv.Close()
-	gentest.Run(t, strings.TrimPrefix(hs.URL, "http://"))
+	// The limit server keeps no session on polling: it is not run in those scenarios.
+	var scenarios []string
+	for _, sc := range gen.Scenarios {
+		if !slices.Contains(gen.PollingScenarios, sc) {
+			scenarios = append(scenarios, sc)
+		}
+	}
+	gentest.RunScenarios(t, strings.TrimPrefix(hs.URL, "http://"), scenarios)
 	if n := srv.Count(); n != 0 {
 		// The generator resets its connections: the readers see it and leave.
 		t.Logf("%d sessions still registered right after the run", n)

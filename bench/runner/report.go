@@ -341,6 +341,8 @@ func Render(recs []Record, notes string) string {
 	r.ack()
 	r.storms()
 	r.slow()
+	r.polling()
+	r.growth()
 	r.checks()
 	r.failures()
 	if strings.TrimSpace(notes) != "" {
@@ -485,6 +487,28 @@ func (r *report) targetsSection() {
 		cs = append(cs, check{fmt.Sprintf("connect storm over %s: sessions/s ≥ %g× socket.io's", s.name, s.want),
 			fmt.Sprintf("%s vs %s/s: %s×%s", fmtNum(a.median(), uCount), fmtNum(b.median(), uCount), fmtNum(x, uRatio), bound(a, b)), yes(x >= s.want)})
 	}
+	if c := sg(gen.ScenarioIdlePoll, "slope", "rss_per_conn"); c != nil {
+		if x := ratio(c, io(gen.ScenarioIdlePoll, "slope", "rss_per_conn")); !math.IsNaN(x) {
+			cs = append(cs, check{"polling: memory per idle session ≤ ½ socket.io's",
+				fmt.Sprintf("%s vs %s: ratio %s", fmtNum(c.median(), uBytes), fmtNum(io(gen.ScenarioIdlePoll, "slope", "rss_per_conn").median(), uBytes), fmtNum(x, uRatio)), yes(x <= 0.5)})
+		}
+	}
+	if a, b := sg(gen.ScenarioAckPoll, "c=100", "rtt_per_s"), io(gen.ScenarioAckPoll, "c=100", "rtt_per_s"); a != nil && b != nil {
+		x := ratio(a, b)
+		cs = append(cs, check{"acks over polling, 100 clients: round trips/s ≥ 2× socket.io's",
+			fmt.Sprintf("%s vs %s/s: %s×%s", fmtNum(a.median(), uCount), fmtNum(b.median(), uCount), fmtNum(x, uRatio), bound(a, b)), yes(x >= 2)})
+	}
+	if a, b := sg(gen.ScenarioAckPoll, "c=100", "p99_ms"), io(gen.ScenarioAckPoll, "c=100", "p99_ms"); a != nil && b != nil {
+		x := ratio(a, b)
+		cs = append(cs, check{"acks over polling, 100 clients: p99 ≤ socket.io's (at that rate)",
+			fmt.Sprintf("%s vs %s: %s×%s", fmtNum(a.median(), uMs), fmtNum(b.median(), uMs), fmtNum(x, uRatio), bound(a, b)), yes(x <= 1)})
+	}
+	for _, room := range r.roomsOf(gen.ScenarioBcastPoll) {
+		st := fmt.Sprintf("room=%d summary", room)
+		if a, b := sg(gen.ScenarioBcastPoll, st, "max_ok_rate"), io(gen.ScenarioBcastPoll, st, "max_ok_rate"); a != nil && b != nil {
+			cs = append(cs, rateCheck(fmt.Sprintf("broadcast to %s polling sessions: highest rate with p99 < 100 ms ≥ 2× socket.io's", thousands(float64(room))), a, b, 2))
+		}
+	}
 	r.p("## Targets\n\n| Target | Measured | Met |\n|---|---|---|\n")
 	for _, c := range cs {
 		r.p("| %s | %s | %s |\n", c.what, c.measured, c.met)
@@ -511,10 +535,13 @@ func rateCheck(what string, a, b *cell, want float64) check {
 	return check{what, m + ": " + fmtNum(r, uRatio) + "×", ok}
 }
 
-// rooms lists the broadcast room sizes in the results.
-func (r *report) rooms() []int {
+// rooms lists the broadcast room sizes in the results of the websocket broadcast.
+func (r *report) rooms() []int { return r.roomsOf(gen.ScenarioBcast) }
+
+// roomsOf lists the room sizes of a broadcast scenario's results.
+func (r *report) roomsOf(scenario string) []int {
 	var out []int
-	for _, st := range r.d.steps(gen.ScenarioBcast, strings.Compare) {
+	for _, st := range r.d.steps(scenario, strings.Compare) {
 		if rest, ok := strings.CutPrefix(st, "room="); ok {
 			if n, after, ok := strings.Cut(rest, " "); ok && after == "summary" {
 				if v, err := strconv.Atoi(n); err == nil {
@@ -561,7 +588,10 @@ func (r *report) idle() {
 		if st == "slope" {
 			continue
 		}
-		rows = append(rows, row{"RSS at " + st, s, st, "rss", uBytes}, row{"opening rate to " + st + " (sessions/s)", s, st, "open_per_s", uCount})
+		rows = append(rows, row{"RSS at " + st, s, st, "rss", uBytes})
+		if st != "n=0" {
+			rows = append(rows, row{"opening rate to " + st + " (sessions/s)", s, st, "open_per_s", uCount})
+		}
 	}
 	r.table(rows)
 }
@@ -615,6 +645,11 @@ func (r *report) bcast() {
 	r.p("100 ms and at least 99.9 %% delivered; a room's ladder stops after a failed step at or\n")
 	r.p("above 40k/s, or at p99 over 1 s, and one step between the last pass and the first failure\n")
 	r.p("refines the highest passing rate. CPU per delivery is the server's, user and system.\n\n")
+	r.ladders(s, rooms)
+}
+
+// ladders writes, per room, the summary and every step of a broadcast scenario.
+func (r *report) ladders(s string, rooms []int) {
 	for _, room := range rooms {
 		sum := fmt.Sprintf("room=%d summary", room)
 		r.p("### Room of %s\n\n", thousands(float64(room)))
@@ -681,6 +716,11 @@ func (r *report) ack() {
 	r.p("`42<id>[\"echo\",payload]` answered by `43<id>[payload]`. Closed loops: each client sends\n")
 	r.p("its next echo when the previous ack arrives. The fixed step spreads a set rate over its\n")
 	r.p("clients regardless of answers, so latency is compared at equal load.\n\n")
+	r.ackSteps(s, steps)
+}
+
+// ackSteps writes a table per step of an ack scenario.
+func (r *report) ackSteps(s string, steps []string) {
 	for _, st := range steps {
 		r.p("### %s\n\n", st)
 		r.table([]row{
@@ -840,4 +880,80 @@ func (r *report) failures() {
 		r.p("| %d | %s | %s | %s |\n", f.Rep+1, f.Scenario, f.Target, strings.ReplaceAll(f.Error, "|", "\\|"))
 	}
 	r.p("\n")
+}
+
+func (r *report) polling() {
+	idle := r.d.steps(gen.ScenarioIdlePoll, strings.Compare)
+	acks := r.d.steps(gen.ScenarioAckPoll, stepNumber)
+	rooms := r.roomsOf(gen.ScenarioBcastPoll)
+	if len(idle)+len(acks)+len(rooms) == 0 {
+		return
+	}
+	r.p("## (f) Sessions kept on long-polling\n\n")
+	r.p("Clients behind proxies that block websockets stay on HTTP long-polling. Each session\n")
+	r.p("here never upgrades: one keep-alive connection carries its GETs (one outstanding at a\n")
+	r.p("time, answered when the server has packets or a ping), a second one its POSTs (the\n")
+	r.p("client's packets and pongs). The limit server keeps no session on polling and is not run.\n\n")
+	if len(idle) > 0 {
+		s := gen.ScenarioIdlePoll
+		r.p("### Idle polling sessions: memory per session\n\n")
+		r.p("As (a), with a GET outstanding per session.\n\n")
+		r.table([]row{
+			{"RSS per session", s, "slope", "rss_per_conn", uBytes},
+			{"runtime heap per session", s, "slope", "heap_per_conn", uBytes},
+			{"goroutine stacks per session", s, "slope", "stack_per_conn", uBytes},
+			{"kernel (both ends) per session", s, "slope", "kernel_per_conn", uBytes},
+			{"R² of the RSS fit", s, "slope", "rss_r2", uCount},
+			{"sessions held", s, "slope", "sessions", uCount},
+			{"sessions dropped", s, "slope", "dropped", uCount},
+		})
+	}
+	if len(acks) > 0 {
+		r.p("### Acknowledgements over polling\n\n")
+		r.p("Closed loops: a client POSTs `42<id>[\"echo\",payload]` and waits for `43<id>[payload]`\n")
+		r.p("to come back in a GET; the round trip runs from before the POST to the GET's answer.\n\n")
+		r.ackSteps(gen.ScenarioAckPoll, acks)
+	}
+	if len(rooms) > 0 {
+		r.p("### Broadcast to a room of polling sessions\n\n")
+		r.p("As (b), the sender on websocket, every receiver on polling: a GET answers with every\n")
+		r.p("delivery queued since the last one, so deliveries come in batches.\n\n")
+		r.ladders(gen.ScenarioBcastPoll, rooms)
+	}
+}
+
+// growthSizes are the connection counts of the cost table.
+var growthSizes = []int{1000, 5000, 15000}
+
+// growth writes the cost table: CPU per delivery and memory per connection at 1k, 5k
+// and 15k connections.
+func (r *report) growth() {
+	var rows []row
+	for _, n := range growthSizes {
+		st := fmt.Sprintf("room=%d rate=20000", n)
+		name := thousands(float64(n))
+		for _, rw := range []row{
+			{"all CPU per delivery, room of " + name + " at 20k/s (ns-exact)", gen.ScenarioBcast, st, "srv_cpu_us_op", uUs},
+			{"user CPU per delivery, room of " + name + " at 20k/s", gen.ScenarioBcast, st, "srv_user_us_op", uUs},
+			{"RSS per connection, " + name + " idle connections", gen.ScenarioIdle, "n=" + strconv.Itoa(n), "mem_per_conn", uBytes},
+			{"heap per connection, " + name + " idle connections", gen.ScenarioIdle, "n=" + strconv.Itoa(n), "heap_per_conn", uBytes},
+		} {
+			for _, t := range r.targets {
+				if r.d.get(t, rw.scenario, rw.step, rw.metric) != nil {
+					rows = append(rows, rw)
+					break
+				}
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	r.p("## (g) Cost as the work grows\n\n")
+	r.p("Server CPU per delivery in the broadcast step at 20k deliveries/s to rooms of 1,000,\n")
+	r.p("5,000 and 15,000 (from (b); the 15,000 receivers are all connected in every room's step),\n")
+	r.p("and memory per connection with 1,000, 5,000 and 15,000 idle websocket connections\n")
+	r.p("(from (a): the RSS, or the runtime heap, over the reading before the first connection,\n")
+	r.p("divided by the connections).\n\n")
+	r.table(rows)
 }

@@ -73,6 +73,9 @@ func (r *runner) run(ctx context.Context) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+				if !supports(target, scen) {
+					continue
+				}
 				recs := r.runOne(ctx, rep, target, scen)
 				if err := appendRecords(o.Results, recs...); err != nil {
 					return err
@@ -103,6 +106,12 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	r.logf("run done in %v", time.Since(start).Round(time.Second))
 	return WriteReport(o.Results, o.Out, o.Notes)
+}
+
+// supports reports whether target serves scenario: the limit server answers a polling
+// handshake and an upgrade, but keeps no session on polling.
+func supports(target, scenario string) bool {
+	return target != TargetLimit || !slices.Contains(gen.PollingScenarios, scenario)
 }
 
 // check fails early when a binary or the npm packages are missing.

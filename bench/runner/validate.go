@@ -29,7 +29,7 @@ type vcase struct {
 func validationCases(quick bool) []vcase {
 	steps, secs, dur, bsecs, bdur := "1000,3000", "2", "2s", "3", "3s"
 	if quick {
-		steps, secs, dur, bsecs, bdur = "500,1500", "1.5", "1500ms", "1.5", "1500ms"
+		steps, secs, dur, bsecs, bdur = "300,900", "1", "1s", "1", "1s"
 	}
 	return []vcase{
 		{"idle",

@@ -45,6 +45,10 @@ func Tiny(scenario, addr string) gen.Options {
 	o.SlowRate = 120
 	o.SlowPad = 100
 	o.SlowPhase = 200 * time.Millisecond
+	o.PollIdleSteps = []int{10, 30}
+	o.PollAckClients = []int{1, 5}
+	o.PollRoom = 10
+	o.PollRates = []int{200, 400}
 	return o
 }
 
@@ -52,7 +56,13 @@ func Tiny(scenario, addr string) gen.Options {
 // correct server cannot give: failed openings, dropped sessions, lost deliveries or acks.
 func Run(t testing.TB, addr string) {
 	t.Helper()
-	for _, sc := range gen.Scenarios {
+	RunScenarios(t, addr, gen.Scenarios)
+}
+
+// RunScenarios is Run with only the scenarios given.
+func RunScenarios(t testing.TB, addr string, scenarios []string) {
+	t.Helper()
+	for _, sc := range scenarios {
 		var out, log bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := gen.Run(ctx, Tiny(sc, addr), &out, &log)
@@ -84,21 +94,24 @@ func check(t testing.TB, r gen.Result) {
 		bad("failed or dropped sessions")
 	}
 	switch r.Scenario {
-	case gen.ScenarioIdle:
+	case gen.ScenarioIdle, gen.ScenarioIdlePoll:
 		if r.Step == "slope" && v["sessions"] != 30 {
 			bad("not every session held")
 		}
 		if r.Step != "slope" && v["srv_heap"] <= 0 {
 			bad("no memory reading")
 		}
-	case gen.ScenarioBcast, gen.ScenarioSlow:
+	case gen.ScenarioBcast, gen.ScenarioSlow, gen.ScenarioBcastPoll:
 		if p, ok := v["delivered_pct"]; ok && p != 100 {
 			bad("lost deliveries")
+		}
+		if r.Scenario == gen.ScenarioBcastPoll && r.Step == "room=10 summary" && v["max_ok_rate"] != 400 {
+			bad("a loopback broadcast to 10 polling sessions took over 100 ms")
 		}
 		if r.Step == "room=20 summary" && v["max_ok_rate"] != 400 {
 			bad("a loopback broadcast of 20 took over 100 ms")
 		}
-	case gen.ScenarioAck:
+	case gen.ScenarioAck, gen.ScenarioAckPoll:
 		if v["rtt_per_s"] <= 0 || r.Latency == nil || r.Latency.Count == 0 {
 			bad("no round trips")
 		}
