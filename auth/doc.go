@@ -4,7 +4,8 @@
 // [NewJWT] builds a verifier from a [Config]: the HMAC secret, the accepted algorithms
 // (HS256 only unless told otherwise, so that a token can never choose its own algorithm,
 // "none" included), a clock leeway, and optionally the issuer and audience every token
-// must carry.
+// must carry. Every token must carry exp: one without it is refused, unless
+// Config.AllowNoExpiration says otherwise.
 //
 // # Sockets
 //
@@ -18,7 +19,11 @@
 //     refuses the connection with an unauthenticated "Authentication required", a bad or
 //     expired one with an unauthenticated "Invalid token";
 //   - before an event it only checks that the socket holds an identity whose token has not
-//     expired since (a lock and a clock read).
+//     expired since (a lock and a clock read);
+//   - when the token expires, plus the leeway, the socket is disconnected with a server
+//     DISCONNECT (the client sees "io server disconnect" and does not reconnect by
+//     itself; its application fetches a fresh token and connects again), and OnDisconnect
+//     receives [ReasonTokenExpired]. One timer per socket, released when it leaves.
 //
 // [UserID], [ClaimsOf] and [IdentityOf] read the identity back in handlers, and
 // [RemoteIdentity] reads it from the JSON data of a socket found with FetchSockets,

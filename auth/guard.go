@@ -7,6 +7,10 @@ import (
 	"github.com/sockgate/sockgate/gateway"
 )
 
+// ReasonTokenExpired is the disconnect reason of a socket whose token expired (leeway
+// included) while it was connected. The client sees "io server disconnect".
+const ReasonTokenExpired gateway.DisconnectReason = "token expired"
+
 // The messages a refused client sees. They name no reason, so that a probing client
 // learns nothing about the secret or the checks.
 const (
@@ -23,6 +27,10 @@ const (
 //
 // A socket that reaches an event without a handshake check (the guard named only on a
 // handler) is verified at its first guarded event instead.
+//
+// When the token carries exp, the socket is disconnected when it expires, leeway
+// included, with a server DISCONNECT and ReasonTokenExpired (gateway.Socket.
+// DisconnectAfter); its timer ends with the socket.
 func (j *JWT) Guard() gateway.Guard {
 	return func(ec *gateway.ExecutionContext) error {
 		s := ec.Socket
@@ -44,6 +52,9 @@ func (j *JWT) Guard() gateway.Guard {
 			return gateway.NewError(gateway.CodeUnauthenticated, MessageInvalidToken)
 		}
 		s.SetData(id)
+		if d, ok := j.lifetime(id); ok {
+			s.DisconnectAfter(d, ReasonTokenExpired)
+		}
 		return nil
 	}
 }

@@ -222,7 +222,7 @@ func TestGuardOnOneHandler(t *testing.T) {
 	c.expect(`43/late,2[{"status":"error","code":"unauthenticated","message":"Authentication required"}]`)
 	c.expectPrefix(`42/late,["exception"`)
 
-	tok := mint(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "bob"})
+	tok := mint(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "bob", "exp": unixAt(time.Hour)})
 	c2 := dial(t, hs, nil)
 	c2.send(`40/late,` + authPayload(tok))
 	c2.expectPrefix(`40/late,{"sid"`)
@@ -365,4 +365,61 @@ func BenchmarkGuardEvent(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestGuardDisconnectsAtExpiry: a connected socket is disconnected by the server when its
+// token expires plus the leeway; before, it receives broadcasts, after, it is gone.
+func TestGuardDisconnectsAtExpiry(t *testing.T) {
+	clock := &testClock{}
+	clock.set(testNow.Add(500 * time.Millisecond)) // the token has 500ms left
+	j := newTestJWT(t, Config{Now: clock.now, Leeway: 300 * time.Millisecond})
+	srv, err := gateway.NewServer(gateway.Config{},
+		gateway.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		gateway.WithNamed("jwt", j.Guard()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Register(&whoamiGateway{}); err != nil {
+		t.Fatal(err)
+	}
+	reasons := make(chan gateway.DisconnectReason, 2)
+	nsp := srv.MustOf("/secure")
+	nsp.OnConnection(func(s *gateway.Socket) {
+		s.OnDisconnect(func(r gateway.DisconnectReason) { reasons <- r })
+	})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { _ = srv.Close(); hs.Close() })
+
+	short := mint(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "alice", "exp": unixAt(time.Second)})
+	long := mint(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "bob", "exp": unixAt(time.Hour)})
+	start := time.Now()
+	a := dial(t, hs, nil)
+	a.send(`40/secure,` + authPayload(short))
+	a.expectPrefix(`40/secure,{"sid"`)
+	b := dial(t, hs, nil)
+	b.send(`40/secure,` + authPayload(long))
+	b.expectPrefix(`40/secure,{"sid"`)
+	if err := nsp.Emit("news", 1); err != nil {
+		t.Fatal(err)
+	}
+	a.expect(`42/secure,["news",1]`)
+	b.expect(`42/secure,["news",1]`)
+
+	a.expect(`41/secure,`) // a server DISCONNECT: socket.io-client reports "io server disconnect"
+	if waited := time.Since(start); waited < 700*time.Millisecond {
+		t.Fatalf("disconnected after %v, before the token's 500ms and the 300ms leeway", waited)
+	}
+	if r := <-reasons; r != ReasonTokenExpired {
+		t.Fatalf("OnDisconnect reason %q, want %q", r, ReasonTokenExpired)
+	}
+	if err := nsp.Emit("news", 2); err != nil {
+		t.Fatal(err)
+	}
+	b.expect(`42/secure,["news",2]`)
+	if n := nsp.Len(); n != 1 {
+		t.Fatalf("%d sockets left, want 1", n)
+	}
+	// The connection stays; the expired socket may connect again with a fresh token.
+	a.send(`40/secure,` + authPayload(long))
+	a.expectPrefix(`40/secure,{"sid"`)
 }

@@ -21,7 +21,8 @@ type Config struct {
 	// A token signed with any other ("none" included) is refused. Zero: HS256 only.
 	// Sign uses the first one.
 	Algorithms []string
-	// Leeway is the clock skew allowed when checking exp and nbf. Zero: none.
+	// Leeway is the clock skew allowed when checking exp and nbf, and how long after its
+	// token's exp a socket is disconnected. Zero: none.
 	Leeway time.Duration
 	// Issuer, when set, must be the token's iss claim; Sign sets it.
 	Issuer string
@@ -30,9 +31,9 @@ type Config struct {
 	// UserClaims lists the claims that may hold the user id, in order of preference; the
 	// first present, non-empty string or number wins. Zero: "sub", then "id".
 	UserClaims []string
-	// RequireExpiration refuses tokens without an exp claim. Zero: such tokens are
-	// accepted, and never expire.
-	RequireExpiration bool
+	// AllowNoExpiration accepts tokens without an exp claim, which then never expire, and
+	// lets Sign issue them. Zero: a token without exp is refused as invalid.
+	AllowNoExpiration bool
 	// Now is the clock. Zero: time.Now.
 	Now func() time.Time
 }
@@ -61,6 +62,7 @@ type JWT struct {
 	userClaims []string
 	now        func() time.Time
 	leeway     time.Duration
+	noExp      bool
 }
 
 var hmacMethods = map[string]jwt.SigningMethod{
@@ -113,7 +115,7 @@ func NewJWT(cfg Config) (*JWT, error) {
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
-	if cfg.RequireExpiration {
+	if !cfg.AllowNoExpiration {
 		opts = append(opts, jwt.WithExpirationRequired())
 	}
 	return &JWT{
@@ -125,6 +127,7 @@ func NewJWT(cfg Config) (*JWT, error) {
 		userClaims: slices.Clone(claims),
 		now:        now,
 		leeway:     cfg.Leeway,
+		noExp:      cfg.AllowNoExpiration,
 	}, nil
 }
 
@@ -179,9 +182,18 @@ func (j *JWT) expired(id *Identity) bool {
 	return !id.ExpiresAt.IsZero() && !j.now().Before(id.ExpiresAt.Add(j.leeway))
 }
 
-// Sign returns a token for userID in the sub claim, issued now, expiring after ttl (no exp
-// when ttl is zero), with the configured issuer and audience, signed with the first
-// configured algorithm. It is meant for development endpoints and tests; production
+// lifetime returns how long id's token stays valid, leeway included, and false for a
+// token that never expires.
+func (j *JWT) lifetime(id *Identity) (time.Duration, bool) {
+	if id.ExpiresAt.IsZero() {
+		return 0, false
+	}
+	return id.ExpiresAt.Add(j.leeway).Sub(j.now()), true
+}
+
+// Sign returns a token for userID in the sub claim, issued now, expiring after ttl, with
+// the configured issuer and audience, signed with the first configured algorithm. A ttl
+// of zero gives a token without exp, which only Config.AllowNoExpiration accepts. It is meant for development endpoints and tests; production
 // tokens usually come from an identity provider.
 func (j *JWT) Sign(userID string, ttl time.Duration) (string, error) {
 	if userID == "" {
@@ -189,6 +201,9 @@ func (j *JWT) Sign(userID string, ttl time.Duration) (string, error) {
 	}
 	if ttl < 0 {
 		return "", fmt.Errorf("auth: Sign: negative ttl %v", ttl)
+	}
+	if ttl == 0 && !j.noExp {
+		return "", errors.New("auth: Sign: a token without expiry (ttl 0) needs Config.AllowNoExpiration")
 	}
 	now := j.now()
 	claims := jwt.RegisteredClaims{

@@ -45,7 +45,14 @@ func mint(tb testing.TB, method jwt.SigningMethod, key any, claims jwt.MapClaims
 func unixAt(d time.Duration) int64 { return testNow.Add(d).Unix() }
 
 func TestVerify(t *testing.T) {
-	hs256 := func(c jwt.MapClaims) string { return mint(t, jwt.SigningMethodHS256, testSecret, c) }
+	// hs256 signs c, with an exp an hour ahead unless c says otherwise; noExp does not add one.
+	noExp := func(c jwt.MapClaims) string { return mint(t, jwt.SigningMethodHS256, testSecret, c) }
+	hs256 := func(c jwt.MapClaims) string {
+		if _, ok := c["exp"]; !ok {
+			c["exp"] = unixAt(time.Hour)
+		}
+		return noExp(c)
+	}
 	valid := hs256(jwt.MapClaims{"sub": "alice", "exp": unixAt(time.Hour)})
 	// An unsigned token claiming alg "none", accepted by naive verifiers.
 	none := mint(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims{"sub": "mallory"})
@@ -66,7 +73,8 @@ func TestVerify(t *testing.T) {
 		{name: "valid", token: valid, user: "alice"},
 		{name: "bearer prefix", token: "Bearer " + valid, user: "alice"},
 		{name: "bearer prefix any case", token: "  bearer   " + valid + " ", user: "alice"},
-		{name: "no exp", token: hs256(jwt.MapClaims{"sub": "bob"}), user: "bob"},
+		{name: "no exp", token: noExp(jwt.MapClaims{"sub": "bob"}), cause: jwt.ErrTokenRequiredClaimMissing},
+		{name: "no exp allowed", cfg: Config{AllowNoExpiration: true}, token: noExp(jwt.MapClaims{"sub": "bob"}), user: "bob"},
 		{name: "id claim when no sub", token: hs256(jwt.MapClaims{"id": "carol"}), user: "carol"},
 		{name: "numeric id stays exact", token: hs256(jwt.MapClaims{"id": 9007199254740993}), user: "9007199254740993"},
 		{name: "sub before id", token: hs256(jwt.MapClaims{"id": "x", "sub": "dave"}), user: "dave"},
@@ -78,12 +86,12 @@ func TestVerify(t *testing.T) {
 		{name: "expiring right now", token: hs256(jwt.MapClaims{"sub": "a", "exp": unixAt(0)}), cause: jwt.ErrTokenExpired},
 		{name: "expired within leeway", cfg: Config{Leeway: time.Minute}, token: hs256(jwt.MapClaims{"sub": "a", "exp": unixAt(-30 * time.Second)}), user: "a"},
 		{name: "not valid yet", token: hs256(jwt.MapClaims{"sub": "a", "nbf": unixAt(time.Minute)}), cause: jwt.ErrTokenNotValidYet},
-		{name: "exp required", cfg: Config{RequireExpiration: true}, token: hs256(jwt.MapClaims{"sub": "a"}), cause: jwt.ErrTokenRequiredClaimMissing},
+		{name: "exp null", token: hs256(jwt.MapClaims{"sub": "a", "exp": nil})},
 		{name: "exp of the wrong type", token: hs256(jwt.MapClaims{"sub": "a", "exp": "tomorrow"})},
 		{name: "wrong secret", token: mint(t, jwt.SigningMethodHS256, []byte("another secret"), jwt.MapClaims{"sub": "a"}), cause: jwt.ErrTokenSignatureInvalid},
 		{name: "alg none", token: none},
 		{name: "alg HS512 not allowed", token: mint(t, jwt.SigningMethodHS512, testSecret, jwt.MapClaims{"sub": "a"})},
-		{name: "alg HS512 allowed", cfg: Config{Algorithms: []string{"HS256", "HS512"}}, token: mint(t, jwt.SigningMethodHS512, testSecret, jwt.MapClaims{"sub": "a"}), user: "a"},
+		{name: "alg HS512 allowed", cfg: Config{Algorithms: []string{"HS256", "HS512"}}, token: mint(t, jwt.SigningMethodHS512, testSecret, jwt.MapClaims{"sub": "a", "exp": unixAt(time.Hour)}), user: "a"},
 		{name: "signature removed", token: unsigned},
 		{name: "payload forged", token: forged},
 		{name: "issuer matches", cfg: Config{Issuer: "me"}, token: hs256(jwt.MapClaims{"sub": "a", "iss": "me"}), user: "a"},
@@ -148,7 +156,7 @@ func TestVerifyKeepsClaimsAndExpiry(t *testing.T) {
 func TestSignRoundTrip(t *testing.T) {
 	for _, cfg := range []Config{
 		{},
-		{Algorithms: []string{"HS512"}, Issuer: "sockgate", Audience: "chat", RequireExpiration: true},
+		{Algorithms: []string{"HS512"}, Issuer: "sockgate", Audience: "chat", AllowNoExpiration: true},
 	} {
 		j := newTestJWT(t, cfg)
 		tok, err := j.Sign("alice", time.Minute)
@@ -167,10 +175,15 @@ func TestSignRoundTrip(t *testing.T) {
 		}
 	}
 	j := newTestJWT(t, Config{})
-	if tok, err := j.Sign("bob", 0); err != nil {
+	if tok, err := j.Sign("bob", 0); err == nil {
+		t.Fatalf("ttl 0 without AllowNoExpiration signed %s", tok)
+	}
+	if tok, err := newTestJWT(t, Config{AllowNoExpiration: true}).Sign("bob", 0); err != nil {
 		t.Fatal(err)
-	} else if id, err := j.Verify(tok); err != nil || !id.ExpiresAt.IsZero() {
+	} else if id, err := newTestJWT(t, Config{AllowNoExpiration: true}).Verify(tok); err != nil || !id.ExpiresAt.IsZero() {
 		t.Fatalf("ttl 0: %+v, %v", id, err)
+	} else if _, err := j.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("a token without exp passed the default verifier: %v", err)
 	}
 	if _, err := j.Sign("", time.Minute); err == nil {
 		t.Error("signed an empty user id")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/engineio"
@@ -55,6 +56,7 @@ type Socket struct {
 	data         any
 	ctx          context.Context
 	cancel       context.CancelFunc
+	timer        *time.Timer // DisconnectAfter
 }
 
 func newSocket(nsp *Namespace, cl *client, auth json.RawMessage) *Socket {

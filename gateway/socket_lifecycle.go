@@ -93,6 +93,7 @@ func (s *Socket) refuse(err error) {
 	}
 	s.mu.Lock()
 	s.state.Store(stateClosed)
+	s.stopTimerLocked()
 	cancel := s.cancel
 	s.mu.Unlock()
 	if cancel != nil {
@@ -113,6 +114,7 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	}
 	acks := s.acks
 	s.acks = nil
+	s.stopTimerLocked()
 	cancel := s.cancel
 	s.mu.Unlock()
 	if notify && prev == stateConnected {

@@ -108,9 +108,13 @@ func App(s Settings, log *slog.Logger) fx.Option {
 	)
 }
 
-// NewJWT builds the token verifier of the settings: HS256 only.
+// TokenLeeway is the clock skew allowed on tokens' exp and nbf, and how long after its
+// token's exp a socket is disconnected.
+const TokenLeeway = 2 * time.Second
+
+// NewJWT builds the token verifier of the settings: HS256 only, exp required.
 func NewJWT(s Settings) (*auth.JWT, error) {
-	return auth.NewJWT(auth.Config{Secret: s.Secret})
+	return auth.NewJWT(auth.Config{Secret: s.Secret, Leeway: TokenLeeway})
 }
 
 // Clock tells the time; tests replace it to fix timestamps.

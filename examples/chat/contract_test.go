@@ -42,8 +42,9 @@ func runContract(t *testing.T, k clientKind) {
 	t.Run("authentication", func(t *testing.T) {
 		expired := signWith(t, authConfigAt(-2), "alice")
 		wrongSecret := signWith(t, auth.Config{Secret: []byte("another secret")}, "alice")
-		hs384 := mintToken(t, jwt.SigningMethodHS384, jwt.MapClaims{"sub": "alice"})
-		none, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "alice"}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+		hs384 := mintToken(t, jwt.SigningMethodHS384, jwt.MapClaims{"sub": "alice", "exp": inAnHour()})
+		none, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "alice", "exp": inAnHour()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+		noExp := mintToken(t, jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,6 +62,7 @@ func runContract(t *testing.T, k clientKind) {
 				{"wrong secret", map[string]string{"token": wrongSecret}, "Invalid token"},
 				{"HS384", map[string]string{"token": hs384}, "Invalid token"},
 				{"alg none", map[string]string{"token": none}, "Invalid token"},
+				{"no exp", map[string]string{"token": noExp}, "Invalid token"},
 			} {
 				msg, data := k.refused(t, app.URL, nsp, tc.auth)
 				if msg != tc.want {
@@ -74,10 +76,10 @@ func runContract(t *testing.T, k clientKind) {
 			claims jwt.MapClaims
 			user   string
 		}{
-			{jwt.MapClaims{"sub": "sam"}, "sam"},
-			{jwt.MapClaims{"id": "ida"}, "ida"},
-			{jwt.MapClaims{"id": 42}, "42"},
-			{jwt.MapClaims{"sub": "<b>eve</b> & co"}, "eve &amp; co"}, // another issuer's user id, sanitized
+			{jwt.MapClaims{"sub": "sam", "exp": inAnHour()}, "sam"},
+			{jwt.MapClaims{"id": "ida", "exp": inAnHour()}, "ida"},
+			{jwt.MapClaims{"id": 42, "exp": inAnHour()}, "42"},
+			{jwt.MapClaims{"sub": "<b>eve</b> & co", "exp": inAnHour()}, "eve &amp; co"}, // another issuer's user id, sanitized
 		} {
 			p := k.connect(t, app.URL, "/", map[string]string{"token": mintToken(t, jwt.SigningMethodHS256, tc.claims)})
 			p.Ack("message", map[string]any{"id": "u", "text": "who"})
@@ -294,6 +296,9 @@ func signWith(tb testing.TB, cfg auth.Config, user string) string {
 func authConfigAt(hours int) auth.Config {
 	return auth.Config{Secret: []byte(testSecret), Now: func() time.Time { return time.Now().Add(time.Duration(hours) * time.Hour) }}
 }
+
+// inAnHour is an exp claim an hour from now.
+func inAnHour() int64 { return time.Now().Add(time.Hour).Unix() }
 
 // mintToken signs claims with the test secret, as another issuer would.
 func mintToken(tb testing.TB, m jwt.SigningMethod, claims jwt.MapClaims) string {

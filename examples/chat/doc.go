@@ -21,7 +21,9 @@
 //
 // Every namespace requires a token in the CONNECT auth payload {token} (socket.io-client:
 // io(url, {auth: {token}})). No token: connect_error "Authentication required"; a bad or
-// expired one: "Invalid token". The user id is the token's sub claim, or its id claim.
+// expired one, or one without exp: "Invalid token". The user id is the token's sub claim,
+// or its id claim. A socket is disconnected by the server (the client sees "io server
+// disconnect") when its token expires, at most 2 seconds late (the leeway).
 //
 // Namespace "/":
 //   - message {id, text} (text: a string of 1 to 1000 characters; id: optional, a number or

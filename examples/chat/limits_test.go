@@ -4,6 +4,12 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/sockgate/sockgate/client"
+	"github.com/sockgate/sockgate/gateway/gatewaytest"
 )
 
 // TestMessageRateLimit: message and room-message take 100 per minute per socket, 100 at
@@ -39,5 +45,22 @@ func expectStatus(tb testing.TB, args []json.RawMessage, status string) {
 	var body struct{ Status string }
 	if len(args) != 1 || json.Unmarshal(args[0], &body) != nil || body.Status != status {
 		tb.Fatalf("ack %s, want status %q", args, status)
+	}
+}
+
+// TestTokenExpiryDisconnects: a socket whose token expires is disconnected by the server
+// at most TokenLeeway (2s) later; the client sees "io server disconnect".
+func TestTokenExpiryDisconnects(t *testing.T) {
+	app := startApp(t, nil)
+	exp := time.Now().Add(time.Second).Truncate(time.Second)
+	tok := mintToken(t, jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice", "exp": exp.Unix()})
+	c := gatewaytest.Dial(t, app.URL+"/", client.Options{Auth: map[string]string{"token": tok},
+		Transports: []string{client.TransportWebSocket}, DisableReconnection: true})
+	c.Timeout = 10 * time.Second
+	if reason := c.ExpectDisconnect(t); reason != "io server disconnect" {
+		t.Fatalf("disconnect reason %q, want io server disconnect", reason)
+	}
+	if late := time.Since(exp); late < TokenLeeway || late > TokenLeeway+2*time.Second {
+		t.Fatalf("disconnected %v after the token's exp, want the %v leeway", late, TokenLeeway)
 	}
 }
