@@ -23,6 +23,9 @@ const DevSecret = "sockgate-chat-development-secret"
 // DevTokenTTL is how long the tokens of GET /dev/token last.
 const DevTokenTTL = 12 * time.Hour
 
+// RecoveryWindow is how long the state of a lost connection is kept for its client.
+const RecoveryWindow = 2 * time.Minute
+
 // Settings is the application's configuration, read from the environment by
 // SettingsFromEnv.
 type Settings struct {
@@ -80,7 +83,12 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 
 // GatewayConfig is the gateway.Config of the settings.
 func (s Settings) GatewayConfig() gateway.Config {
-	cfg := gateway.Config{Addr: s.Addr}
+	cfg := gateway.Config{
+		Addr: s.Addr,
+		// A client whose connection drops for less than two minutes gets its socket back
+		// (same id, rooms and data) and the events it missed.
+		ConnectionStateRecovery: gateway.ConnectionStateRecovery{MaxDisconnectionDuration: RecoveryWindow},
+	}
 	if s.ClientURL != "" {
 		cfg.CORSOrigins = []string{s.ClientURL}
 	}

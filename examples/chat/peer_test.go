@@ -136,7 +136,7 @@ func (p *goPeer) Ack(event string, args ...any) []json.RawMessage {
 
 func (p *goPeer) Expect(event string) []json.RawMessage {
 	p.t.Helper()
-	return rawArgs(p.c.Expect(p.t, event).Args)
+	return withoutOffset(p.t, event, rawArgs(p.c.Expect(p.t, event).Args))
 }
 
 func (p *goPeer) Sync() {
@@ -167,6 +167,21 @@ func (p *goPeer) Count(event string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.counts[event]
+}
+
+// withoutOffset checks that the arguments of an event end with its connection state
+// recovery offset (the chat turns recovery on) and returns the others. "exception" events
+// answer the client's own events and carry none, as in socket.io.
+func withoutOffset(tb testing.TB, event string, args []json.RawMessage) []json.RawMessage {
+	tb.Helper()
+	if event == "exception" {
+		return args
+	}
+	var offset string
+	if len(args) == 0 || json.Unmarshal(args[len(args)-1], &offset) != nil || offset == "" {
+		tb.Fatalf("%q arguments %s do not end with a recovery offset", event, args)
+	}
+	return args[:len(args)-1]
 }
 
 func rawArgs(a client.Args) []json.RawMessage {
@@ -230,7 +245,7 @@ func (p *nodePeer) Ack(event string, args ...any) []json.RawMessage {
 
 func (p *nodePeer) Expect(event string) []json.RawMessage {
 	p.t.Helper()
-	return p.s.WaitEvent(event, waitTimeout).Args
+	return withoutOffset(p.t, event, p.s.WaitEvent(event, waitTimeout).Args)
 }
 
 func (p *nodePeer) Sync() {
