@@ -1,0 +1,631 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/adapter/redis"
+	"github.com/sockgate/sockgate/gateway"
+	"github.com/sockgate/sockgate/internal/redistest"
+	"github.com/sockgate/sockgate/interop/interoptest"
+)
+
+// fast is how quickly a request operation must complete: well under the 2 s requests
+// timeout both nodes use, so that a response that only a timeout ends fails the test.
+const fast = 700 * time.Millisecond
+
+// sel is a selection of sockets, as io.to(...).except(...) builds it.
+type sel struct {
+	Rooms    []string `json:"rooms,omitempty"`
+	Except   []string `json:"except,omitempty"`
+	Volatile bool     `json:"volatile,omitempty"`
+	Local    bool     `json:"local,omitempty"`
+	Nsp      string   `json:"nsp,omitempty"`
+}
+
+// side is one node of the mixed cluster, Node (N) or sockgate (G), seen through the same
+// operations.
+type side interface {
+	name() string
+	emit(t *testing.T, s sel, event string, args ...any)
+	emitWithAck(t *testing.T, s sel, timeout time.Duration, event string, args ...any) ([]json.RawMessage, time.Duration)
+	fetch(t *testing.T, s sel) ([]fetched, time.Duration)
+	socketsJoin(t *testing.T, s sel, room string)
+	socketsLeave(t *testing.T, s sel, room string)
+	disconnect(t *testing.T, s sel, closeConn bool)
+	serverSideEmit(t *testing.T, args ...any)
+	serverSideEmitWithAck(t *testing.T, args ...any) ([]json.RawMessage, string, time.Duration)
+	serverSideEmitsReceived() []json.RawMessage
+}
+
+type fetched struct {
+	ID        string          `json:"id"`
+	Rooms     []string        `json:"rooms"`
+	Data      json.RawMessage `json:"data"`
+	Handshake json.RawMessage `json:"handshake"`
+}
+
+type nodeSide struct{ n *nodeNode }
+
+func (s nodeSide) name() string { return "N" }
+
+func (s nodeSide) fields(x sel) map[string]any {
+	return map[string]any{"rooms": x.Rooms, "except": x.Except, "volatile": x.Volatile, "local": x.Local, "nsp": orSlash(x.Nsp)}
+}
+
+func orSlash(nsp string) string {
+	if nsp == "" {
+		return "/"
+	}
+	return nsp
+}
+
+func (s nodeSide) emit(t *testing.T, x sel, event string, args ...any) {
+	f := s.fields(x)
+	f["event"], f["args"] = event, nonNilArgs(args)
+	s.n.call("emit", f)
+}
+
+func nonNilArgs(args []any) []any {
+	if args == nil {
+		return []any{}
+	}
+	return args
+}
+
+func (s nodeSide) emitWithAck(t *testing.T, x sel, timeout time.Duration, event string, args ...any) ([]json.RawMessage, time.Duration) {
+	f := s.fields(x)
+	f["event"], f["args"], f["timeout"] = event, nonNilArgs(args), timeout.Milliseconds()
+	var r struct {
+		Acks []json.RawMessage `json:"acks"`
+		Ms   int64             `json:"ms"`
+	}
+	mustJSON(t, s.n.call("emitWithAck", f), &r)
+	return r.Acks, time.Duration(r.Ms) * time.Millisecond
+}
+
+func (s nodeSide) fetch(t *testing.T, x sel) ([]fetched, time.Duration) {
+	var r struct {
+		Sockets []fetched `json:"sockets"`
+		Ms      int64     `json:"ms"`
+	}
+	mustJSON(t, s.n.call("fetchSockets", s.fields(x)), &r)
+	return r.Sockets, time.Duration(r.Ms) * time.Millisecond
+}
+
+func (s nodeSide) socketsJoin(t *testing.T, x sel, room string) {
+	f := s.fields(x)
+	f["target"] = room
+	s.n.call("socketsJoin", f)
+}
+
+func (s nodeSide) socketsLeave(t *testing.T, x sel, room string) {
+	f := s.fields(x)
+	f["target"] = room
+	s.n.call("socketsLeave", f)
+}
+
+func (s nodeSide) disconnect(t *testing.T, x sel, closeConn bool) {
+	f := s.fields(x)
+	f["close"] = closeConn
+	s.n.call("disconnectSockets", f)
+}
+
+func (s nodeSide) serverSideEmit(t *testing.T, args ...any) {
+	s.n.call("serverSideEmit", map[string]any{"args": args})
+}
+
+func (s nodeSide) serverSideEmitWithAck(t *testing.T, args ...any) ([]json.RawMessage, string, time.Duration) {
+	var r struct {
+		Replies []json.RawMessage `json:"replies"`
+		Error   string            `json:"error"`
+		Ms      int64             `json:"ms"`
+	}
+	mustJSON(t, s.n.call("serverSideEmitWithAck", map[string]any{"args": args}), &r)
+	return r.Replies, r.Error, time.Duration(r.Ms) * time.Millisecond
+}
+
+func (s nodeSide) serverSideEmitsReceived() []json.RawMessage { return s.n.serverSideEmits() }
+
+type goSide struct {
+	srv *gateway.Server
+	// mu-free: received is appended by a handler and read after a wait.
+	received *syncList
+}
+
+func (s goSide) name() string { return "G" }
+
+func (s goSide) op(x sel) gateway.BroadcastOperator {
+	o := s.srv.MustOf(orSlash(x.Nsp)).To(x.Rooms...).Except(x.Except...)
+	if x.Volatile {
+		o = o.Volatile()
+	}
+	if x.Local {
+		o = o.Local()
+	}
+	return o
+}
+
+func (s goSide) emit(t *testing.T, x sel, event string, args ...any) {
+	t.Helper()
+	if err := s.op(x).Emit(event, args...); err != nil {
+		t.Fatalf("G emit: %v", err)
+	}
+}
+
+func (s goSide) emitWithAck(t *testing.T, x sel, timeout time.Duration, event string, args ...any) ([]json.RawMessage, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	acks, err := s.op(x).Timeout(timeout).EmitWithAck(context.Background(), event, args...)
+	d := time.Since(start)
+	if err != nil {
+		t.Fatalf("G emitWithAck: %v after %v (%d acks)", err, d, len(acks))
+	}
+	out := make([]json.RawMessage, len(acks))
+	for i, a := range acks {
+		out[i] = a.Raw(0)
+	}
+	return out, d
+}
+
+func (s goSide) fetch(t *testing.T, x sel) ([]fetched, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	socks, err := s.op(x).FetchSockets(context.Background())
+	d := time.Since(start)
+	if err != nil {
+		t.Fatalf("G fetchSockets: %v", err)
+	}
+	out := make([]fetched, len(socks))
+	for i, r := range socks {
+		h, _ := json.Marshal(map[string]any{"address": r.Handshake().Address, "url": r.Handshake().URL,
+			"issued": r.Handshake().Time.UnixMilli(), "query": r.Handshake().Query, "headers": r.Handshake().Headers})
+		out[i] = fetched{ID: r.ID(), Rooms: r.Rooms(), Data: r.Data(), Handshake: h}
+	}
+	return out, d
+}
+
+func (s goSide) socketsJoin(t *testing.T, x sel, room string)  { s.op(x).SocketsJoin(room) }
+func (s goSide) socketsLeave(t *testing.T, x sel, room string) { s.op(x).SocketsLeave(room) }
+func (s goSide) disconnect(t *testing.T, x sel, closeConn bool) {
+	s.op(x).DisconnectSockets(closeConn)
+}
+
+func (s goSide) serverSideEmit(t *testing.T, args ...any) {
+	t.Helper()
+	if err := s.srv.MustOf("/").ServerSideEmit(args[0].(string), args[1:]...); err != nil {
+		t.Fatalf("G serverSideEmit: %v", err)
+	}
+}
+
+func (s goSide) serverSideEmitWithAck(t *testing.T, args ...any) ([]json.RawMessage, string, time.Duration) {
+	start := time.Now()
+	replies, err := s.srv.MustOf("/").ServerSideEmitWithAck(context.Background(), args[0].(string), args[1:]...)
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	return replies, msg, time.Since(start)
+}
+
+func (s goSide) serverSideEmitsReceived() []json.RawMessage { return s.received.all() }
+
+type syncList struct {
+	ch chan json.RawMessage
+}
+
+func (l *syncList) all() []json.RawMessage {
+	var out []json.RawMessage
+	for {
+		select {
+		case v := <-l.ch:
+			out = append(out, v)
+		default:
+			for _, v := range out {
+				l.ch <- v
+			}
+			return out
+		}
+	}
+}
+
+func mustJSON(t *testing.T, raw json.RawMessage, v any) {
+	t.Helper()
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decoding %s: %v", raw, err)
+	}
+}
+
+// mixed is a cluster of one Node node and one sockgate node on one Redis, with one client
+// on each ("/" and "/chat" sockets on one connection per node).
+type mixed struct {
+	kind       string
+	redis      *redistest.Server
+	key        string
+	d          *interoptest.Driver
+	n          *nodeNode
+	g          *gateway.Server
+	N, G       side
+	cN, cG     *interoptest.Socket
+	idN, idG   string
+	chN, chG   *interoptest.Socket
+	gURL       string
+	markerSeq  int
+	classic    *redis.Classic
+	rawClient  *goredis.Client
+	nodeExtras []string
+	adapters   adapters
+}
+
+func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {
+	t.Helper()
+	m := &mixed{kind: kind, d: interoptest.Start(t), key: "interop", nodeExtras: nodeExtra}
+	m.redis = redistest.Start(t)
+	m.rawClient = m.redis.Client()
+	m.n = startNodeNode(t, m.redis.URL(), kind, m.key, "N", nodeExtra...)
+	var f adapter.Factory
+	switch kind {
+	case "classic":
+		c, err := redis.New(redis.Config{URL: m.redis.URL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		m.classic = c
+		f = c.Adapter
+	default:
+		t.Fatalf("unknown adapter %s", kind)
+	}
+	received := &syncList{ch: make(chan json.RawMessage, 1000)}
+	m.g, m.gURL = startGoNode(t, m.adapters.wrap(f), "G")
+	m.g.MustOf("/").OnServerSideEmit("note", func(args gateway.Args, _ func(any)) {
+		raw := []json.RawMessage{json.RawMessage(`"note"`)}
+		for i := 0; i < args.Len(); i++ {
+			raw = append(raw, args.Raw(i))
+		}
+		b, _ := json.Marshal(raw)
+		received.ch <- b
+	})
+	m.g.MustOf("/").OnServerSideEmit("hold", func(gateway.Args, func(any)) {})
+	m.N, m.G = nodeSide{m.n}, goSide{srv: m.g, received: received}
+
+	waitFor(t, "both nodes counted", func() bool {
+		var nc int
+		mustJSON(t, m.n.call("serverCount", nil), &nc)
+		return nc == 2 && m.adapters.serverCount("/") == 2 && m.adapters.serverCount("/chat") == 2
+	})
+	opts := interoptest.Options{Transports: []string{"websocket"}}
+	m.cN = m.d.Connect(t, m.n.url(), opts)
+	m.idN = m.cN.WaitConnect(wait).ID
+	m.cG = m.d.Connect(t, m.gURL, opts)
+	m.idG = m.cG.WaitConnect(wait).ID
+	m.chN = m.d.Connect(t, "", interoptest.Options{Namespace: "/chat", Manager: m.cN.Manager()})
+	m.chN.WaitConnect(wait)
+	m.chG = m.d.Connect(t, "", interoptest.Options{Namespace: "/chat", Manager: m.cG.Manager()})
+	m.chG.WaitConnect(wait)
+	for _, c := range []*interoptest.Socket{m.cN, m.cG, m.chN, m.chG} {
+		c.Reply("ackme", "ack-from-"+c.Name())
+	}
+	// Warm-up: a broadcast from each side reaches both clients, so the subscriptions are live.
+	for _, from := range []side{m.N, m.G} {
+		m.settle(t, from)
+	}
+	return m
+}
+
+var quietLog = slog.New(slog.DiscardHandler)
+
+// clients returns the two "/" clients.
+func (m *mixed) clients() []*interoptest.Socket { return []*interoptest.Socket{m.cN, m.cG} }
+
+// settle broadcasts a marker from side x to every client of "/" and "/chat" and waits
+// until all have it: whatever x sent before has arrived too.
+func (m *mixed) settle(t *testing.T, x side) {
+	t.Helper()
+	m.markerSeq++
+	ev := fmt.Sprintf("marker-%d", m.markerSeq)
+	x.emit(t, sel{}, ev)
+	x.emit(t, sel{Nsp: "/chat"}, ev)
+	for _, c := range []*interoptest.Socket{m.cN, m.cG, m.chN, m.chG} {
+		c.WaitEvent(ev, wait)
+	}
+}
+
+// got returns how many times each client received event.
+func got(event string, cs ...*interoptest.Socket) []int {
+	out := make([]int, len(cs))
+	for i, c := range cs {
+		out[i] = len(c.Events(event))
+	}
+	return out
+}
+
+func want(t *testing.T, what string, event string, counts []int, cs ...*interoptest.Socket) {
+	t.Helper()
+	if g := got(event, cs...); !slices.Equal(g, counts) {
+		t.Errorf("%s: event %q received %v times by %v, want %v", what, event, g, names(cs), counts)
+	}
+}
+
+func names(cs []*interoptest.Socket) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name()
+	}
+	return out
+}
+
+// TestClusterClassic runs REDIS-ADAPTER.md's interop list on a Node socket.io 4.8 node
+// with @socket.io/redis-adapter 8.3.0 and a sockgate node with adapter/redis, in both
+// directions.
+func TestClusterClassic(t *testing.T) {
+	m := startMixed(t, "classic")
+	runClusterCases(t, m)
+}
+
+type clusterCase struct {
+	name string
+	run  func(t *testing.T, m *mixed, x, y side)
+}
+
+func runClusterCases(t *testing.T, m *mixed) {
+	var table []string
+	for _, c := range clusterCases {
+		for _, dir := range [][2]side{{m.N, m.G}, {m.G, m.N}} {
+			x, y := dir[0], dir[1]
+			label := c.name + "/" + x.name() + "->" + y.name()
+			ok := t.Run(label, func(t *testing.T) { c.run(t, m, x, y) })
+			table = append(table, fmt.Sprintf("| %s | %s | %s |", c.name, x.name()+"→"+y.name(), map[bool]string{true: "pass", false: "FAIL"}[ok]))
+		}
+	}
+	t.Logf("interop with Node's %s adapter:\n| case | direction | result |\n|---|---|---|\n%s", m.kind, strings.Join(table, "\n"))
+}
+
+// client returns the client on side x's node.
+func (m *mixed) client(x side) *interoptest.Socket {
+	if x.name() == "N" {
+		return m.cN
+	}
+	return m.cG
+}
+
+func (m *mixed) id(x side) string {
+	if x.name() == "N" {
+		return m.idN
+	}
+	return m.idG
+}
+
+var clusterCases = []clusterCase{
+	{"A1 emit to all (bare channel)", func(t *testing.T, m *mixed, x, y side) {
+		ev := "all-" + x.name()
+		x.emit(t, sel{}, ev, "all")
+		m.settle(t, x)
+		want(t, "io.emit", ev, []int{1, 1}, m.clients()...)
+	}},
+	{"A2 rooms", func(t *testing.T, m *mixed, x, y side) {
+		ev := "room1-" + x.name()
+		x.emit(t, sel{Rooms: []string{"room1"}}, ev, 1)
+		x.emit(t, sel{Rooms: []string{"nosuchroom"}}, ev+"-none", 1)
+		m.settle(t, x)
+		want(t, "to(room1)", ev, []int{1, 1}, m.clients()...)
+		want(t, "to(nosuchroom)", ev+"-none", []int{0, 0}, m.clients()...)
+	}},
+	{"A3 several rooms and except", func(t *testing.T, m *mixed, x, y side) {
+		ev := "multi-" + x.name()
+		x.emit(t, sel{Rooms: []string{"room1", m.idN, m.idG}, Except: []string{"x"}}, ev)
+		x.emit(t, sel{Rooms: []string{"room1"}, Except: []string{m.id(y)}}, ev+"-except")
+		m.settle(t, x)
+		want(t, "to(room1, sids).except(x)", ev, []int{1, 1}, m.clients()...)
+		want(t, "to(room1).except(other sid)", ev+"-except", map[bool][]int{true: {1, 0}, false: {0, 1}}[x.name() == "N"], m.clients()...)
+	}},
+	{"A4 socket.broadcast", func(t *testing.T, m *mixed, x, y side) {
+		c := m.client(x)
+		c.Emit("broadcast", "hi-"+x.name())
+		m.client(y).WaitEvent("from-socket", wait)
+		m.settle(t, x)
+		count := func(c *interoptest.Socket) int {
+			n := 0
+			for _, r := range c.Events("from-socket") {
+				if r.Args.Value(0) == "hi-"+x.name() {
+					n++
+				}
+			}
+			return n
+		}
+		if n := count(c); n != 0 {
+			t.Errorf("the sender received its own socket.broadcast %d times", n)
+		}
+		if n := count(m.client(y)); n != 1 {
+			t.Errorf("the other client got the socket.broadcast %d times, want 1", n)
+		}
+	}},
+	{"A5 to the other node's socket id", func(t *testing.T, m *mixed, x, y side) {
+		ev := "private-" + x.name()
+		x.emit(t, sel{Rooms: []string{m.id(y)}}, ev, "p")
+		m.settle(t, x)
+		want(t, "to(sid)", ev, map[bool][]int{true: {0, 1}, false: {1, 0}}[x.name() == "N"], m.clients()...)
+	}},
+	{"A6 payload fidelity", func(t *testing.T, m *mixed, x, y side) {
+		ev := "payload-" + x.name()
+		args := []any{"s", 42, int64(1) << 40, 2.5, nil, map[string]any{"a": []any{1, map[string]any{"b": true}}},
+			interoptest.Bin{1, 2, 3, 255}, map[string]any{"nested": interoptest.Bin{}}}
+		x.emit(t, sel{}, ev, args...)
+		m.settle(t, x)
+		for _, c := range m.clients() {
+			r := c.Events(ev)
+			if len(r) != 1 {
+				t.Fatalf("%s got %d", c.Name(), len(r))
+			}
+			wantArgs, _ := json.Marshal(args)
+			gotArgs, _ := json.Marshal(r[0].Args)
+			if !sameJSON(gotArgs, wantArgs) {
+				t.Errorf("%s got %s, want %s", c.Name(), gotArgs, wantArgs)
+			}
+		}
+	}},
+	{"A7 flags volatile and local", func(t *testing.T, m *mixed, x, y side) {
+		ev := "flags-" + x.name()
+		x.emit(t, sel{Volatile: true}, ev+"-volatile")
+		x.emit(t, sel{Local: true}, ev+"-local")
+		m.settle(t, x)
+		want(t, "volatile", ev+"-volatile", []int{1, 1}, m.clients()...)
+		want(t, "local", ev+"-local", map[bool][]int{true: {1, 0}, false: {0, 1}}[x.name() == "N"], m.clients()...)
+	}},
+	{"A8 namespace isolation", func(t *testing.T, m *mixed, x, y side) {
+		ev := "nsp-" + x.name()
+		x.emit(t, sel{Nsp: "/chat"}, ev)
+		m.settle(t, x)
+		want(t, "/chat broadcast on /chat", ev, []int{1, 1}, m.chN, m.chG)
+		want(t, "/chat broadcast on /", ev, []int{0, 0}, m.clients()...)
+	}},
+	{"B9 socketsJoin and socketsLeave", func(t *testing.T, m *mixed, x, y side) {
+		room := "room3-" + x.name()
+		x.socketsJoin(t, sel{}, room)
+		m.settle(t, x)
+		ev := "r3-" + x.name()
+		y.emit(t, sel{Rooms: []string{room}}, ev)
+		m.settle(t, y)
+		want(t, "emit to the joined room from the other node", ev, []int{1, 1}, m.clients()...)
+		x.socketsLeave(t, sel{Rooms: []string{room}}, room)
+		m.settle(t, x)
+		y.emit(t, sel{Rooms: []string{room}}, ev+"-after")
+		m.settle(t, y)
+		want(t, "emit to the left room", ev+"-after", []int{0, 0}, m.clients()...)
+	}},
+	{"B10 one remote socket joins", func(t *testing.T, m *mixed, x, y side) {
+		room := "vip-" + x.name()
+		x.socketsJoin(t, sel{Rooms: []string{m.id(y)}}, room)
+		m.settle(t, x)
+		ev := "vip-" + x.name()
+		x.emit(t, sel{Rooms: []string{room}}, ev)
+		m.settle(t, x)
+		want(t, "emit to vip", ev, map[bool][]int{true: {0, 1}, false: {1, 0}}[x.name() == "N"], m.clients()...)
+	}},
+	{"C13 fetchSockets", func(t *testing.T, m *mixed, x, y side) {
+		socks, d := x.fetch(t, sel{})
+		if d > fast {
+			t.Errorf("fetchSockets took %v", d)
+		}
+		ids := map[string]fetched{}
+		for _, s := range socks {
+			ids[s.ID] = s
+		}
+		if len(socks) != 2 || ids[m.idN].ID == "" || ids[m.idG].ID == "" {
+			t.Fatalf("fetchSockets = %+v, want %s and %s", socks, m.idN, m.idG)
+		}
+		for id, server := range map[string]string{m.idN: "N", m.idG: "G"} {
+			s := ids[id]
+			if !slices.Contains(s.Rooms, id) || !slices.Contains(s.Rooms, "room1") {
+				t.Errorf("%s rooms %v", id, s.Rooms)
+			}
+			if !sameJSON(s.Data, []byte(`{"server":"`+server+`"}`)) {
+				t.Errorf("%s data %s", id, s.Data)
+			}
+			var h map[string]any
+			_ = json.Unmarshal(s.Handshake, &h)
+			if h["address"] == "" || h["address"] == nil || h["url"] == nil || h["issued"] == nil || h["issued"] == float64(0) {
+				t.Errorf("%s handshake %s", id, s.Handshake)
+			}
+		}
+	}},
+	{"C14 fetchSockets of an empty room is fast", func(t *testing.T, m *mixed, x, y side) {
+		socks, d := x.fetch(t, sel{Rooms: []string{"emptyroom"}})
+		if len(socks) != 0 || d > fast {
+			t.Errorf("fetchSockets(emptyroom) = %v in %v", socks, d)
+		}
+	}},
+	{"C15 fetchSockets with except", func(t *testing.T, m *mixed, x, y side) {
+		socks, d := x.fetch(t, sel{Rooms: []string{"room1"}, Except: []string{m.idN}})
+		if len(socks) != 1 || socks[0].ID != m.idG || d > fast {
+			t.Errorf("fetchSockets(room1 except cN) = %+v in %v", socks, d)
+		}
+	}},
+	{"D18 serverSideEmit", func(t *testing.T, m *mixed, x, y side) {
+		before := len(x.serverSideEmitsReceived())
+		tag := "from-" + x.name()
+		x.serverSideEmit(t, "note", 1, tag)
+		var last json.RawMessage
+		waitFor(t, "the other node's handler", func() bool {
+			for _, r := range y.serverSideEmitsReceived() {
+				if strings.Contains(string(r), tag) {
+					last = r
+					return true
+				}
+			}
+			return false
+		})
+		if !sameJSON(last, []byte(`["note",1,"`+tag+`"]`)) {
+			t.Errorf("the other node got %s", last)
+		}
+		m.settle(t, x)
+		if after := x.serverSideEmitsReceived(); len(after) != before {
+			t.Errorf("the sender's own handler ran: %s", after[before:])
+		}
+	}},
+	{"D19 serverSideEmitWithAck", func(t *testing.T, m *mixed, x, y side) {
+		replies, errMsg, d := x.serverSideEmitWithAck(t, "ping")
+		if errMsg != "" || len(replies) != 1 || string(replies[0]) != `"pong-from-`+y.name()+`"` || d > fast {
+			t.Errorf("serverSideEmitWithAck = %s, %q in %v; want [\"pong-from-%s\"] fast", replies, errMsg, d, y.name())
+		}
+	}},
+	{"D20 serverSideEmitWithAck timeout", func(t *testing.T, m *mixed, x, y side) {
+		replies, errMsg, d := x.serverSideEmitWithAck(t, "hold")
+		if errMsg != "timeout reached: only 0 responses received out of 1" || len(replies) != 0 {
+			t.Errorf("serverSideEmitWithAck(hold) = %s, %q", replies, errMsg)
+		}
+		if d < 1900*time.Millisecond || d > 3*time.Second {
+			t.Errorf("the timeout came after %v, want about 2s", d)
+		}
+	}},
+	{"E22 broadcast with acks", func(t *testing.T, m *mixed, x, y side) {
+		before := got("ackme", m.clients()...)
+		acks, d := x.emitWithAck(t, sel{}, 2*time.Second, "ackme", 1)
+		var got []string
+		for _, a := range acks {
+			var s string
+			_ = json.Unmarshal(a, &s)
+			got = append(got, s)
+		}
+		sort.Strings(got)
+		wantAcks := []string{"ack-from-" + m.cN.Name(), "ack-from-" + m.cG.Name()}
+		sort.Strings(wantAcks)
+		if !slices.Equal(got, wantAcks) || d > fast {
+			t.Errorf("emitWithAck = %v in %v, want %v fast", got, d, wantAcks)
+		}
+		m.settle(t, x)
+		want(t, "emitWithAck delivery", "ackme", []int{before[0] + 1, before[1] + 1}, m.clients()...)
+	}},
+	{"E23 broadcast with acks, no remote recipient", func(t *testing.T, m *mixed, x, y side) {
+		acks, d := x.emitWithAck(t, sel{Rooms: []string{m.id(x)}}, 2*time.Second, "ackme", 2)
+		if len(acks) != 1 || d > fast {
+			t.Errorf("emitWithAck to own client = %s in %v", acks, d)
+		}
+	}},
+	{"C16 RemoteSocket emitWithAck to the other node's socket", func(t *testing.T, m *mixed, x, y side) {
+		acks, d := x.emitWithAck(t, sel{Rooms: []string{m.id(y)}}, time.Second, "ackme", 3)
+		if len(acks) != 1 || string(acks[0]) != `"ack-from-`+m.client(y).Name()+`"` || d > fast {
+			t.Errorf("to(sid).emitWithAck = %s in %v", acks, d)
+		}
+	}},
+	{"B12 disconnectSockets on the other node", func(t *testing.T, m *mixed, x, y side) {
+		for _, closeConn := range []bool{false, true} {
+			c := m.d.Connect(t, map[bool]string{true: m.n.url(), false: m.gURL}[y.name() == "N"], interoptest.Options{Transports: []string{"websocket"}})
+			id := c.WaitConnect(wait).ID
+			x.disconnect(t, sel{Rooms: []string{id}}, closeConn)
+			if reason := c.WaitDisconnect(wait); reason != "io server disconnect" {
+				t.Errorf("close=%v: the client saw %q", closeConn, reason)
+			}
+		}
+	}},
+}
