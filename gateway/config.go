@@ -30,6 +30,14 @@ type Config struct {
 	// MaxHTTPBufferSize is the largest polling body or websocket message accepted, in
 	// bytes. Zero: 1e6.
 	MaxHTTPBufferSize int64
+	// MaxBufferedBytes caps, server-wide, the bytes held by messages still being
+	// received (websocket messages, polling POST bodies). Buffers grow with the bytes
+	// received, never with the size announced; the connection whose message would exceed
+	// the cap is closed (websocket close 1013, polling 503). Zero: 64 MiB.
+	MaxBufferedBytes int64
+	// PostReadTimeout bounds the reading of one polling POST body; a POST whose
+	// connection ends meanwhile is abandoned at once. Zero: 10s.
+	PostReadTimeout time.Duration
 	// Transports lists the transports clients may use. Zero: polling and websocket.
 	Transports []string
 	// DisableUpgrades keeps polling clients on polling.
@@ -99,6 +107,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxHTTPBufferSize == 0 {
 		c.MaxHTTPBufferSize = 1e6
 	}
+	if c.MaxBufferedBytes == 0 {
+		c.MaxBufferedBytes = 64 << 20
+	}
+	if c.PostReadTimeout == 0 {
+		c.PostReadTimeout = 10 * time.Second
+	}
 	if len(c.Transports) == 0 {
 		c.Transports = []string{"polling", "websocket"}
 	}
@@ -133,6 +147,7 @@ func (c Config) validate() error {
 	for name, d := range map[string]time.Duration{
 		"PingInterval": c.PingInterval, "PingTimeout": c.PingTimeout,
 		"ConnectTimeout": c.ConnectTimeout, "UpgradeTimeout": c.UpgradeTimeout,
+		"PostReadTimeout":   c.PostReadTimeout,
 		"RateRefusalWindow": c.RateRefusalWindow,
 	} {
 		if d < 0 {
@@ -143,7 +158,7 @@ func (c Config) validate() error {
 		rc.MaxPackets < 0 || rc.MaxPacketBytes < 0 {
 		errs = append(errs, "ConnectionStateRecovery: durations and sizes must not be negative")
 	}
-	if c.MaxHTTPBufferSize < 0 || c.WriteQueueSize < 0 || c.EventQueueSize < 0 {
+	if c.MaxHTTPBufferSize < 0 || c.MaxBufferedBytes < 0 || c.WriteQueueSize < 0 || c.EventQueueSize < 0 {
 		errs = append(errs, "sizes must not be negative")
 	}
 	if c.EventRate != "" {

@@ -90,15 +90,17 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 		s.rateLimits.Store(true)
 	}
 	s.eio = engineio.NewServer(engineio.Config{
-		PingInterval:    cfg.PingInterval,
-		PingTimeout:     cfg.PingTimeout,
-		UpgradeTimeout:  cfg.UpgradeTimeout,
-		MaxPayload:      cfg.MaxHTTPBufferSize,
-		Transports:      cfg.Transports,
-		DisableUpgrades: cfg.DisableUpgrades,
-		AllowedOrigins:  cfg.CORSOrigins,
-		Cookie:          cfg.Cookie,
-		WriteQueueSize:  cfg.WriteQueueSize,
+		PingInterval:     cfg.PingInterval,
+		PingTimeout:      cfg.PingTimeout,
+		UpgradeTimeout:   cfg.UpgradeTimeout,
+		MaxPayload:       cfg.MaxHTTPBufferSize,
+		MaxBufferedBytes: cfg.MaxBufferedBytes,
+		PostReadTimeout:  cfg.PostReadTimeout,
+		Transports:       cfg.Transports,
+		DisableUpgrades:  cfg.DisableUpgrades,
+		AllowedOrigins:   cfg.CORSOrigins,
+		Cookie:           cfg.Cookie,
+		WriteQueueSize:   cfg.WriteQueueSize,
 		AllowRequest: func(*http.Request) error {
 			if s.closing.Load() {
 				return ErrServerClosed

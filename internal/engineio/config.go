@@ -27,6 +27,16 @@ type Config struct {
 	// larger websocket messages close 1009, both closing the session. It is
 	// advertised to the client as maxPayload. Zero: 1e6.
 	MaxPayload int64
+	// MaxBufferedBytes caps, server-wide, the bytes held by partial messages:
+	// websocket messages being received and polling POST bodies being read. Their
+	// buffers grow with the bytes actually received, never to the size a header
+	// announces. A message that would exceed the cap closes its session (websocket:
+	// close 1013; polling: 503). Zero: 64 MiB.
+	MaxBufferedBytes int64
+	// PostReadTimeout bounds the reading of one polling POST body; a POST still
+	// sending after it is dropped and its session closed. A POST whose session
+	// ends meanwhile is abandoned at once. Zero: 10s.
+	PostReadTimeout time.Duration
 	// Transports lists the transports a session may start on or upgrade to.
 	// Nil: {"polling", "websocket"}.
 	Transports []string
@@ -74,6 +84,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPayload <= 0 {
 		c.MaxPayload = 1e6
+	}
+	if c.MaxBufferedBytes <= 0 {
+		c.MaxBufferedBytes = 64 << 20
+	}
+	if c.PostReadTimeout <= 0 {
+		c.PostReadTimeout = 10 * time.Second
 	}
 	if c.Transports == nil {
 		c.Transports = []string{TransportPolling, TransportWebSocket}

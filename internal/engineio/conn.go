@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,9 +68,10 @@ type Conn struct {
 	getActive  bool
 	getParked  bool
 	postActive bool
-	wake       chan struct{} // wakes the parked GET; made on first park
-	linger     bool          // closed, waiting for a last GET to receive pollTail
-	pollTail   *Message      // "1" or "6", the last packet of a closed polling session
+	postRC     *http.ResponseController // the POST whose body is being read, to abandon it when the session ends
+	wake       chan struct{}            // wakes the parked GET; made on first park
+	linger     bool                     // closed, waiting for a last GET to receive pollTail
+	pollTail   *Message                 // "1" or "6", the last packet of a closed polling session
 
 	// websocket
 	ws            *wsConn
@@ -205,6 +207,7 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 	c.closed = true
 	c.closedFlag.Store(true)
 	c.reason, c.closeErr = reason, err
+	c.abandonPostLocked()
 	c.srv.wg.Add(1)
 	go c.notifyClose()
 	if c.probe != nil {

@@ -3,7 +3,6 @@ package engineio
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -174,12 +173,14 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.postActive = true
+	c.startPostLocked(w)
 	c.mu.Unlock()
 
 	status, code := c.readPost(r)
 
 	c.mu.Lock()
 	c.postActive = false
+	c.endPostLocked()
 	c.mu.Unlock()
 	if status != http.StatusOK {
 		if status != 0 {
@@ -196,11 +197,15 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 // readPost reads, decodes and delivers a POST body. It closes the session on
 // any failure and returns the HTTP status to answer (0: none).
 func (c *Conn) readPost(r *http.Request) (status, code int) {
-	body, err := readBody(r, c.srv.cfg.MaxPayload)
+	body, err := c.readBody(r)
 	if err != nil {
 		if errors.Is(err, ErrPayloadTooLarge) {
 			c.shut(ReasonTransportError, err, closeNow, false)
 			return http.StatusRequestEntityTooLarge, CodeBadRequest
+		}
+		if errors.Is(err, ErrServerBusy) {
+			c.shut(ReasonTransportError, err, closeNow, false)
+			return http.StatusServiceUnavailable, CodeBadRequest
 		}
 		c.shut(ReasonTransportClose, fmt.Errorf("%w: %w", ErrPollAborted, err), closeNow, false)
 		return 0, 0
@@ -242,29 +247,6 @@ func (c *Conn) shut(reason string, err error, mode closeMode, linger bool) {
 	c.mu.Lock()
 	c.shutLocked(reason, err, mode, linger)
 	c.mu.Unlock()
-}
-
-// readBody reads a POST body of at most limit bytes into a buffer of its
-// own: delivered messages alias it, so it is never reused.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		return nil, fmt.Errorf("%w: %d bytes", ErrPayloadTooLarge, r.ContentLength)
-	}
-	if r.ContentLength >= 0 {
-		body := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, fmt.Errorf("engineio: read body: %w", err)
-		}
-		return body, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("engineio: read body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrPayloadTooLarge, limit)
-	}
-	return body, nil
 }
 
 func isOctetStream(contentType string) bool {

@@ -65,6 +65,9 @@ type Server struct {
 	// that Close can wait for all of them.
 	wg sync.WaitGroup
 
+	// partial is the allowance of bytes held by partial messages (MaxBufferedBytes).
+	partial memBudget
+
 	// pollers read the sockets of websocket sessions (poller_linux.go).
 	pollers pollers
 
@@ -93,6 +96,7 @@ func NewServer(cfg Config, h Handler) *Server {
 		anyOrigin:    slices.Contains(cfg.AllowedOrigins, "*"),
 		upgradeGrace: defaultUpgradeGrace,
 	}
+	s.partial.limit = cfg.MaxBufferedBytes
 	s.upgrader = websocket.Upgrader{
 		// gorilla only answers the handshake; its connection, and the smallest
 		// read buffer it allows, are dropped right after (wsread.go).

@@ -42,6 +42,7 @@ type wsConn struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	closeMu   sync.Mutex             // orders acquire with the release in close
+	held      atomic.Int64           // bytes taken from the server's allowance (hold); written under closeMu
 	poller    atomic.Pointer[poller] // set while registered
 }
 
@@ -62,6 +63,7 @@ func (w *wsConn) close() {
 	w.closeOnce.Do(func() {
 		w.closeMu.Lock()
 		w.closed.Store(true)
+		w.srv.partial.give(w.held.Swap(0))
 		w.closeMu.Unlock()
 		if p := w.poller.Load(); p != nil {
 			p.remove(w)

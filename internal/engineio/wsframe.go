@@ -66,6 +66,8 @@ func (e *frameError) Unwrap() error {
 		return ErrPayloadTooLarge
 	case closeInvalidData:
 		return ErrInvalidUTF8
+	case closeTryAgain:
+		return ErrServerBusy
 	}
 	return ErrProtocol
 }

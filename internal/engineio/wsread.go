@@ -39,8 +39,13 @@ func (w *wsConn) readMessage() (op byte, payload []byte, err error) {
 				continue
 			}
 		}
-		if need := max(w.fr.need(w.rbuf), len(w.rbuf)+w.srv.cfg.ReadBufferSize); cap(w.rbuf) < need {
-			nb := make([]byte, len(w.rbuf), need)
+		if len(w.rbuf) == cap(w.rbuf) {
+			// Grown with the bytes received, not to the size a header announces.
+			n := len(w.rbuf) + max(len(w.rbuf), w.srv.cfg.ReadBufferSize)
+			if err := w.hold(n + cap(w.fr.frag)); err != nil {
+				return 0, nil, err
+			}
+			nb := make([]byte, len(w.rbuf), n)
 			copy(nb, w.rbuf)
 			w.rbuf = nb
 		}
@@ -73,8 +78,14 @@ func (c *Conn) readReady(w *wsConn, scratch []byte, r io.Reader) readState {
 		// of its own for a frame larger than scratch.
 		buf, own := scratch, false
 		if need := w.fr.need(w.rbuf); need > len(scratch) {
-			if cap(w.rbuf) < need {
-				nb := make([]byte, len(w.rbuf), need)
+			if len(w.rbuf) == cap(w.rbuf) {
+				// Grown with the bytes received, not to the size the header announces.
+				n := growTo(len(w.rbuf), need)
+				if err := w.hold(n + cap(w.fr.frag)); err != nil {
+					c.readFailed(w, err)
+					return readEnd
+				}
+				nb := make([]byte, len(w.rbuf), n)
 				copy(nb, w.rbuf)
 				w.rbuf = nb
 			}
@@ -134,16 +145,23 @@ func (c *Conn) handleFrames(w *wsConn, b []byte, own bool) bool {
 	default:
 		w.rbuf = append(make([]byte, 0, len(b)), b...)
 	}
+	if err := w.hold(w.heldNow()); err != nil {
+		c.readFailed(w, err)
+		return false
+	}
 	return true
 }
 
 // readFailed ends the session on a read error or a protocol violation, answering the
 // latter with its close code.
 func (c *Conn) readFailed(w *wsConn, err error) {
+	if errors.Is(err, ErrServerBusy) {
+		err = &frameError{closeTryAgain, "server busy: too many bytes held by partial messages"}
+	}
 	var fe *frameError
 	if errors.As(err, &fe) {
 		reason := ReasonParseError
-		if fe.code == closeTooBig {
+		if fe.code == closeTooBig || fe.code == closeTryAgain {
 			reason = ReasonTransportError
 		}
 		c.closeWithFrame(w, reason, err, fe.code)
