@@ -5,9 +5,9 @@ NPM   ?= npm
 
 INTEROP_DIR := interop
 
-.PHONY: test test-go interop-deps vet fmt-check generate-check fuzz run bench bench-quick
+.PHONY: test test-go redis-deps interop-deps vet fmt-check generate-check fuzz run bench bench-quick
 
-test: fmt-check vet generate-check interop-deps test-go
+test: fmt-check vet generate-check redis-deps interop-deps test-go
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -26,6 +26,14 @@ generate-check:
 vet:
 	$(GO) vet ./...
 	cd bench/zishang && $(GO) vet ./...
+
+# The Redis adapter tests start real redis-server processes (and a Redis Cluster with
+# redis-cli); installed with apt-get when missing, which needs root.
+redis-deps:
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	  else echo "redis-server is required (apt-get install redis-server, as root)"; exit 1; fi; }
 
 # npm packages live in the repository's own folder, from its lock file.
 interop-deps:
