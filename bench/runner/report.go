@@ -291,29 +291,39 @@ var ratioTargets = []string{TargetNode, TargetZishang, TargetLimit}
 
 // table writes rows with a column per target and a ratio column per other server present.
 func (r *report) table(rows []row) {
+	// Only the targets with a figure in these rows get a column.
+	var targets []string
+	for _, t := range r.targets {
+		for _, rw := range rows {
+			if r.d.get(t, rw.scenario, rw.step, rw.metric) != nil {
+				targets = append(targets, t)
+				break
+			}
+		}
+	}
 	var others []string
-	if r.has(TargetSockgate) {
+	if slices.Contains(targets, TargetSockgate) {
 		for _, t := range ratioTargets {
-			if r.has(t) {
+			if slices.Contains(targets, t) {
 				others = append(others, t)
 			}
 		}
 	}
 	r.p("| | ")
-	for _, t := range r.targets {
+	for _, t := range targets {
 		r.p("%s | ", t)
 	}
 	for _, t := range others {
 		r.p("sockgate / %s | ", t)
 	}
 	r.p("\n|---|")
-	for range len(r.targets) + len(others) {
+	for range len(targets) + len(others) {
 		r.p("---|")
 	}
 	r.p("\n")
 	for _, rw := range rows {
 		r.p("| %s | ", rw.label)
-		for _, t := range r.targets {
+		for _, t := range targets {
 			r.p("%s | ", fmtCell(r.d.get(t, rw.scenario, rw.step, rw.metric), rw.u))
 		}
 		sg := r.d.get(TargetSockgate, rw.scenario, rw.step, rw.metric)
@@ -400,7 +410,9 @@ func (r *report) header() {
 	r.p("Servers: **sockgate** is a gateway struct registered with `di.Gateway` in an fx app\n")
 	r.p("(`bench/servers/sockgate`); **socket.io** is socket.io 4.8 from npm with bufferutil\n")
 	r.p("(`bench/node/server.js`); **zishang** is github.com/zishang520/socket.io v3, the Go port of\n")
-	r.p("socket.io, in its own Go module (`bench/zishang`); **limit** is a bare gorilla/websocket server with canned\n")
+	r.p("socket.io, in its own Go module (`bench/zishang`); **sockgate-features** is the sockgate server with\n")
+	r.p("the features of the chat example that keep state per socket on (`%s`), measured idle only;\n", strings.Join(featureFlags, " "))
+	r.p("**limit** is a bare gorilla/websocket server with canned\n")
 	r.p("handshakes and one prepared message per broadcast (`bench/limit`). All use pingInterval\n")
 	r.p("25 s, pingTimeout 20 s, maxHttpBufferSize 1 MB, no compression, a listen backlog of 4096.\n")
 	r.p("The generator (`bench/gen`) speaks raw Engine.IO/Socket.IO frames over its own lean\n")
@@ -443,6 +455,15 @@ func (r *report) targetsSection() {
 		if x := ratio(c, io(gen.ScenarioIdle, "slope", "rss_per_conn")); !math.IsNaN(x) {
 			cs = append(cs, check{"idle memory ≤ ½ socket.io's", "ratio " + fmtNum(x, uRatio), yes(x <= 0.5)})
 		}
+	}
+	if c := d.get(TargetFeatures, gen.ScenarioIdle, "slope", "rss_per_conn"); c != nil {
+		without := "–"
+		if w := sg(gen.ScenarioIdle, "slope", "rss_per_conn"); w != nil {
+			without = fmtNum(w.median(), uBytes)
+		}
+		v := c.median()
+		cs = append(cs, check{"idle memory per connection with the chat example's features (" + strings.Join(featureFlags, " ") + ") ≤ 4,500 B",
+			fmt.Sprintf("%s (without them: %s)", fmtNum(v, uBytes), without), yes(v <= 4500)})
 	}
 	if a, b := sg(gen.ScenarioAck, "c=100", "rtt_per_s"), io(gen.ScenarioAck, "c=100", "rtt_per_s"); a != nil && b != nil {
 		x := ratio(a, b)
@@ -667,18 +688,24 @@ func (r *report) ladders(s string, rooms []int) {
 				steps = append(steps, st)
 			}
 		}
-		r.p("| step | ")
+		var targets []string
 		for _, t := range r.targets {
+			if r.d.get(t, s, sum, "max_ok_rate") != nil {
+				targets = append(targets, t)
+			}
+		}
+		r.p("| step | ")
+		for _, t := range targets {
 			r.p("%s p50 / p99 | delivered | user µs | ", t)
 		}
 		r.p("\n|---|")
-		for range r.targets {
+		for range targets {
 			r.p("---|---|---|")
 		}
 		r.p("\n")
 		for _, st := range steps {
 			r.p("| %s/s | ", strings.TrimPrefix(st, fmt.Sprintf("room=%d rate=", room)))
-			for _, t := range r.targets {
+			for _, t := range targets {
 				p50, p99 := r.d.get(t, s, st, "p50_ms"), r.d.get(t, s, st, "p99_ms")
 				if p99 == nil {
 					r.p("– | – | – | ")

@@ -93,6 +93,9 @@ func (r *runner) run(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if target == TargetFeatures {
+				continue // the same server as sockgate's
+			}
 			if err := appendRecords(o.Results, r.validate(ctx, target)...); err != nil {
 				return err
 			}
@@ -109,9 +112,16 @@ func (r *runner) run(ctx context.Context) error {
 }
 
 // supports reports whether target serves scenario: the limit server answers a polling
-// handshake and an upgrade, but keeps no session on polling.
+// handshake and an upgrade, but keeps no session on polling; sockgate with its features
+// on is measured idle only.
 func supports(target, scenario string) bool {
-	return target != TargetLimit || !slices.Contains(gen.PollingScenarios, scenario)
+	switch target {
+	case TargetLimit:
+		return !slices.Contains(gen.PollingScenarios, scenario)
+	case TargetFeatures:
+		return scenario == gen.ScenarioIdle
+	}
+	return true
 }
 
 // check fails early when a binary or the npm packages are missing.
@@ -124,9 +134,13 @@ func (r *runner) check() error {
 	var missing []string
 	for _, t := range r.o.Targets {
 		switch t {
-		case TargetSockgate, TargetLimit, TargetZishang:
-			if _, err := os.Stat(filepath.Join(r.o.Bin, t)); err != nil {
-				missing = append(missing, filepath.Join(r.o.Bin, t))
+		case TargetSockgate, TargetLimit, TargetZishang, TargetFeatures:
+			bin := t
+			if t == TargetFeatures {
+				bin = TargetSockgate
+			}
+			if _, err := os.Stat(filepath.Join(r.o.Bin, bin)); err != nil {
+				missing = append(missing, filepath.Join(r.o.Bin, bin))
 			}
 		case TargetNode:
 			if _, err := os.Stat(filepath.Join(r.o.NodeDir, "node_modules", "socket.io")); err != nil {
@@ -168,8 +182,11 @@ func (r *runner) startServer(ctx context.Context, target string, port int, profi
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	var argv []string
 	switch target {
-	case TargetSockgate:
+	case TargetSockgate, TargetFeatures:
 		argv = []string{filepath.Join(r.o.Bin, "sockgate"), "-addr", addr}
+		if target == TargetFeatures {
+			argv = append(argv, featureFlags...)
+		}
 		if profileBase != "" {
 			argv = append(argv, "-cpuprofile", profileBase+".cpu.pprof", "-memprofile", profileBase+".heap.pprof")
 		}

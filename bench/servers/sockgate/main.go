@@ -8,6 +8,11 @@
 //
 // It also serves GET /__bench/mem on the module's mux, and writes CPU and heap profiles
 // when asked (-cpuprofile, -memprofile).
+//
+// Features that keep state per socket are off by default and turned on by flags, as the
+// chat example turns them on: -rate gives every event a rate limit (Config.EventRate;
+// the chat example limits its messages to "100/m,burst=100"), -recovery keeps lost
+// sockets for connection state recovery that long (Config.ConnectionStateRecovery).
 package main
 
 import (
@@ -69,7 +74,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := flag.String("memprofile", "", "write a heap profile at every /__bench/mem reading")
+	rate := flag.String("rate", "", `rate limit of every event, e.g. "100/m,burst=100" (empty: none)`)
+	recovery := flag.Duration("recovery", 0, "connection state recovery: how long a lost socket is kept (0: off)")
 	flag.Parse()
+	cfg := gateway.Config{Addr: *addr, EventRate: *rate}
+	cfg.ConnectionStateRecovery.MaxDisconnectionDuration = *recovery
 	// Only warnings: logging every connection would be part of the measurement.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	stop, err := benchsrv.StartCPUProfile(*cpuProfile)
@@ -78,6 +87,6 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "sockgate bench server: %s, GOMAXPROCS=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
-	fx.New(App(gateway.Config{Addr: *addr}, *memProfile)).Run()
+	fx.New(App(cfg, *memProfile)).Run()
 	stop()
 }

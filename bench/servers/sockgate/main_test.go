@@ -18,8 +18,20 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestScenarios runs every generator scenario, scaled down, against the bench server.
 func TestScenarios(t *testing.T) {
+	run(t, gateway.Config{Addr: "127.0.0.1:0"})
+}
+
+// TestScenariosWithFeatures does it with the features the -rate and -recovery flags turn
+// on (a rate high enough for the scenarios' traffic).
+func TestScenariosWithFeatures(t *testing.T) {
+	cfg := gateway.Config{Addr: "127.0.0.1:0", EventRate: "100000/s"}
+	cfg.ConnectionStateRecovery.MaxDisconnectionDuration = 2 * time.Minute
+	run(t, cfg)
+}
+
+func run(t *testing.T, cfg gateway.Config) {
 	var lis *di.Listener
-	app := fx.New(App(gateway.Config{Addr: "127.0.0.1:0"}, ""), fx.NopLogger, fx.Populate(&lis))
+	app := fx.New(App(cfg, ""), fx.NopLogger, fx.Populate(&lis))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := app.Start(ctx); err != nil {
