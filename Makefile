@@ -5,7 +5,7 @@ NPM   ?= npm
 
 INTEROP_DIR := interop
 
-.PHONY: test test-go redis-deps interop-deps vet fmt-check generate-check fuzz run bench bench-quick
+.PHONY: test test-go redis-deps interop-deps cluster vet fmt-check generate-check fuzz run bench bench-quick
 
 test: fmt-check vet generate-check redis-deps interop-deps test-go
 
@@ -52,6 +52,12 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME); \
 	  done; \
 	done
+
+# Three chat nodes on :3001-:3003 joined through a redis-server started for the run, one
+# client on each: a message sent through each node reaches all three (bounded to 60 s;
+# everything started is stopped).
+cluster: redis-deps
+	$(GO) run ./examples/chat/clusterdemo
 
 # The reference chat application on :3000 (PORT overrides); see examples/chat.
 run:

@@ -40,6 +40,10 @@ type Settings struct {
 	// ClientURL is the origin allowed to call from a browser, with credentials
 	// (CLIENT_URL; default none: same origin only).
 	ClientURL string
+	// RedisURL joins the server to a cluster through Redis (REDIS_URL, such as
+	// "redis://localhost:6379"; default none: a single node). The session cookie "io" is
+	// then set, for load balancers routing by cookie.
+	RedisURL string
 	// ClientBundle is the file of the socket.io-client browser bundle the page at / loads
 	// (CHAT_CLIENT_JS; default DefaultClientBundle). Empty: the page is served without it.
 	ClientBundle string
@@ -53,6 +57,10 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		s.ClientBundle = b
 	}
 	var errs []error
+	s.RedisURL = getenv("REDIS_URL")
+	if a := getenv("REDIS_ADAPTER"); a != "" && a != "classic" {
+		errs = append(errs, fmt.Errorf("REDIS_ADAPTER=%q: only the classic adapter is available", a))
+	}
 	if p := getenv("PORT"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 || n > 65535 {
@@ -92,6 +100,9 @@ func (s Settings) GatewayConfig() gateway.Config {
 	if s.ClientURL != "" {
 		cfg.CORSOrigins = []string{s.ClientURL}
 	}
+	if s.RedisURL != "" {
+		cfg.Cookie = "io"
+	}
 	return cfg
 }
 
@@ -101,6 +112,7 @@ func App(s Settings, log *slog.Logger) fx.Option {
 	return fx.Options(
 		di.Module,
 		fx.Supply(s, s.GatewayConfig(), log),
+		clusterOption(s, log),
 		fx.Provide(
 			NewJWT,
 			NewClock,

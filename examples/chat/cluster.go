@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"go.uber.org/fx"
+
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/adapter/redis"
+)
+
+// clusterOption joins the server to a cluster through Redis when REDIS_URL is set: the
+// classic adapter, which Node socket.io servers with @socket.io/redis-adapter share. It
+// supplies nothing otherwise, and the gateway keeps its in-memory adapter.
+func clusterOption(s Settings, log *slog.Logger) fx.Option {
+	if s.RedisURL == "" {
+		return fx.Options()
+	}
+	return fx.Provide(func(lc fx.Lifecycle) (adapter.Factory, error) {
+		c, err := redis.New(redis.Config{URL: s.RedisURL, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("chat: REDIS_URL: %w", err)
+		}
+		// Registered before the server's hooks, so stopped after the server.
+		lc.Append(fx.Hook{OnStop: func(context.Context) error { return c.Close() }})
+		log.Info("chat: joining the cluster through Redis", "adapter", "classic")
+		return c.Adapter, nil
+	})
+}
