@@ -141,6 +141,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 		st    decorators.SubscribeTag
 	}
 	var subs []sub
+	emitted := map[string]bool{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.Name == "_" {
@@ -181,6 +182,12 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 				continue
 			}
 			subs = append(subs, sub{f.Name, string(f.Tag), st})
+		default:
+			if payload, ok := decorators.EmitsPayload(f.Type); ok {
+				if err := checkEmits(f.Tag, payload, emitted); err != nil {
+					fail(f.Name, string(f.Tag), "%v", err)
+				}
+			}
 		}
 	}
 	if !sawGateway {

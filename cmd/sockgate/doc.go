@@ -2,7 +2,7 @@
 // and documentation need from existing ones.
 //
 //	sockgate new gateway <Name> [-namespace /x] [-events a,b] [-dir dir]
-//	sockgate gen [-ts file] [-asyncapi file] [-version v] [packages]
+//	sockgate gen [-go=false] [-ts file] [-asyncapi file] [-version v] [packages]
 //
 // # sockgate new gateway
 //
@@ -24,6 +24,13 @@
 // the runtime would refuse is refused here too, with every problem named. It writes, in
 // each package's directory:
 //
+//   - zz_sockgate.go (unless -go=false): the handler specs of every gateway as typed code,
+//     registered from init with gateway.RegisterGenerated. Each spec's Invoke decodes,
+//     validates and pipes the bodies with gateway.Body[T] and calls the method directly,
+//     so that a method whose signature no longer fits is a compile error; gateway.Register
+//     then uses these specs instead of reflection, and refuses the gateway when they no
+//     longer match its tags (events, methods, use names, rates) or were written for
+//     another handler seam version (the sockgateSeamVersion constant).
 //   - sockgate-events.ts (-ts): TypeScript interfaces of the events of each namespace,
 //     for typed sockets of socket.io-client: ClientToServerEvents and
 //     ServerToClientEvents for the main namespace (and for a package's only namespace),
@@ -35,5 +42,6 @@
 //     operation per event, acknowledgements as replies, the error body, and JSON Schemas
 //     of the payloads with the constraints of their validate tags.
 //
-// A file whose content would not change is not rewritten.
+// Stale generated code never stops the generator: it reads the package with
+// zz_sockgate.go blanked. A file whose content would not change is not rewritten.
 package main

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"go/token"
 	"go/types"
 	"io"
 	"os"
@@ -19,6 +18,7 @@ const generatedGoFile = "zz_sockgate.go"
 
 // genOptions are the flags of sockgate gen.
 type genOptions struct {
+	goCode   bool   // write zz_sockgate.go
 	ts       string // TypeScript file, relative to the package directory; "-" for none
 	asyncapi string // AsyncAPI file, relative to the package directory; "-" for none
 	version  string // info.version of the AsyncAPI document
@@ -28,11 +28,12 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sockgate gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o genOptions
+	fs.BoolVar(&o.goCode, "go", true, "write "+generatedGoFile+", the typed handler specs the runtime uses instead of reflection")
 	fs.StringVar(&o.ts, "ts", "sockgate-events.ts", "TypeScript event types to write, relative to the package directory (- for none)")
 	fs.StringVar(&o.asyncapi, "asyncapi", "asyncapi.json", "AsyncAPI 3.0 document to write, relative to the package directory (- for none)")
 	fs.StringVar(&o.version, "version", "1.0.0", "the version in the AsyncAPI document's info")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sockgate gen [flags] [packages]\n\nReads the gateways of the packages (default: the one in the current directory) and writes,\nin each package's directory, the TypeScript event types and the AsyncAPI document.")
+		fmt.Fprintln(stderr, "usage: sockgate gen [flags] [packages]\n\nReads the gateways of the packages (default: the one in the current directory) and writes,\nin each package's directory, the typed handler specs, the TypeScript event types and\nthe AsyncAPI document.")
 		fs.PrintDefaults()
 	}
 	patterns, err := parseInterspersed(fs, args)
@@ -63,11 +64,10 @@ type genFile struct {
 // generate reads the packages matching patterns (relative to dir) and returns the files
 // to write. A package without gateways gets no files.
 func generate(dir string, o genOptions, patterns ...string) ([]genFile, error) {
-	pkgs, deps, err := load(dir, patterns...)
+	pkgs, err := loadPackages(dir, patterns...)
 	if err != nil {
 		return nil, err
 	}
-	errorBody := deps.errorBody
 	var out []genFile
 	var errs []error
 	for _, p := range pkgs {
@@ -75,11 +75,26 @@ func generate(dir string, o genOptions, patterns ...string) ([]genFile, error) {
 			errs = append(errs, fmt.Errorf("%s: no gateway types (structs embedding decorators.Gateway)", p.path))
 			continue
 		}
+		errorBody, ok := errorBodyOf(p.types)
+		if !ok {
+			if errorBody, err = loadErrorBody(dir); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		if o.goCode {
+			data, err := writeGo(p)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, genFile{filepath.Join(p.dir, generatedGoFile), data})
+		}
 		if o.ts != "-" {
-			out = append(out, genFile{outPath(p.dir, o.ts), writeTypeScript(p, p.gateways, deps.docs, errorBody)})
+			out = append(out, genFile{outPath(p.dir, o.ts), writeTypeScript(p, p.gateways, p.docs, errorBody)})
 		}
 		if o.asyncapi != "-" {
-			data, err := writeAsyncAPI(p, p.gateways, deps.docs, errorBody, o.version)
+			data, err := writeAsyncAPI(p, p.gateways, p.docs, errorBody, o.version)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -90,33 +105,43 @@ func generate(dir string, o genOptions, patterns ...string) ([]genFile, error) {
 	return out, errors.Join(errs...)
 }
 
-// loaded is what the generator takes from outside the packages it reads.
-type loaded struct {
-	errorBody types.Type // gateway.ErrorBody
-	docs      map[token.Pos]string
+// loadErrorBody loads gateway.ErrorBody for a package that does not import the gateway
+// package.
+func loadErrorBody(dir string) (types.Type, error) {
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: dir}, gatewayPath)
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 1 && pkgs[0].Types != nil {
+		if t, ok := errorBodyOf(pkgs[0].Types); ok {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("cannot load %s.ErrorBody", gatewayPath)
 }
 
-func load(dir string, patterns ...string) ([]*pkgInfo, loaded, error) {
-	pkgs, all, err := loadPackages(dir, patterns...)
-	if err != nil {
-		return nil, loaded{}, err
-	}
-	var l loaded
-	l.docs = map[token.Pos]string{}
-	packages.Visit(all, nil, func(p *packages.Package) {
-		for k, v := range typeDocs(p) {
-			l.docs[k] = v
+// errorBodyOf finds gateway.ErrorBody among the packages pkg imports, directly or not.
+func errorBodyOf(pkg *types.Package) (types.Type, bool) {
+	seen := map[*types.Package]bool{}
+	var find func(p *types.Package) (types.Type, bool)
+	find = func(p *types.Package) (types.Type, bool) {
+		if seen[p] {
+			return nil, false
 		}
-		if p.PkgPath == gatewayPath && p.Types != nil {
-			if tn, ok := p.Types.Scope().Lookup("ErrorBody").(*types.TypeName); ok {
-				l.errorBody = tn.Type()
+		seen[p] = true
+		if p.Path() == gatewayPath {
+			if tn, ok := p.Scope().Lookup("ErrorBody").(*types.TypeName); ok {
+				return tn.Type(), true
 			}
 		}
-	})
-	if l.errorBody == nil {
-		return nil, loaded{}, errors.New("the gateway package was not loaded")
+		for _, imp := range p.Imports() {
+			if t, ok := find(imp); ok {
+				return t, true
+			}
+		}
+		return nil, false
 	}
-	return pkgs, l, nil
+	return find(pkg)
 }
 
 // writeIfChanged writes data to path unless the file holds it already, so that a

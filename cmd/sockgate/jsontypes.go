@@ -274,3 +274,23 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+// sharedDocs are the doc comments of the gateway package's types that every generated file
+// declares; that package is read from export data, without its comments.
+var sharedDocs = map[string]string{
+	gatewayPath + ".ErrorBody": "ErrorBody is what a client receives for a failed event: in the acknowledgement (without\n" +
+		"event) and in the \"exception\" event (with the name of the event that failed).",
+	gatewayPath + ".Code":       "Code is the closed set of error codes a client can see.",
+	gatewayPath + ".FieldError": "FieldError describes one invalid field of a message body.",
+}
+
+// typeDoc is the doc comment of named type nt.
+func typeDoc(docs map[token.Pos]string, nt *types.Named) string {
+	if d, ok := docs[nt.Obj().Pos()]; ok {
+		return d
+	}
+	if nt.Obj().Pkg() != nil {
+		return sharedDocs[nt.Obj().Pkg().Path()+"."+nt.Obj().Name()]
+	}
+	return ""
+}

@@ -19,7 +19,7 @@ func main() {
 }
 
 const usage = `usage:
-  sockgate gen [-ts file] [-asyncapi file] [-version v] [packages]
+  sockgate gen [-go=false] [-ts file] [-asyncapi file] [-version v] [packages]
   sockgate new gateway <Name> [-namespace /x] [-events a,b] [-dir dir]
 `
 

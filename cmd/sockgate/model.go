@@ -26,6 +26,7 @@ type pkgInfo struct {
 	path     string // import path
 	dir      string
 	types    *types.Package
+	docs     map[token.Pos]string
 	gateways []*gatewayDecl
 }
 
@@ -106,10 +107,8 @@ func (h *handlerDecl) returnsResponse() bool {
 // loadPackages loads the packages matching patterns (relative to dir), with syntax and
 // types. Generated files (zz_sockgate.go) are read as empty, so that stale generated code
 // never stops the generator from reading the declarations it is generated from.
-//
-// The gateway package is loaded too (it is returned in all, not in the result), for the
-// types every gateway shares, such as the error body.
-func loadPackages(dir string, patterns ...string) (result []*pkgInfo, all []*packages.Package, err error) {
+
+func loadPackages(dir string, patterns ...string) ([]*pkgInfo, error) {
 	cfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes |
 			packages.NeedTypesInfo | packages.NeedImports,
@@ -119,7 +118,7 @@ func loadPackages(dir string, patterns ...string) (result []*pkgInfo, all []*pac
 	// A first, cheap pass finds the generated files to blank.
 	names, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedFiles, Dir: dir}, patterns...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, p := range names {
 		for _, f := range p.GoFiles {
@@ -128,16 +127,13 @@ func loadPackages(dir string, patterns ...string) (result []*pkgInfo, all []*pac
 			}
 		}
 	}
-	all, err = packages.Load(cfg, append([]string{gatewayPath}, patterns...)...)
+	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var errs []error
 	var out []*pkgInfo
-	for _, p := range all {
-		if p.PkgPath == gatewayPath && !matchesTarget(names, p) {
-			continue
-		}
+	for _, p := range pkgs {
 		for _, e := range p.Errors {
 			errs = append(errs, e)
 		}
@@ -152,18 +148,9 @@ func loadPackages(dir string, patterns ...string) (result []*pkgInfo, all []*pac
 		out = append(out, info)
 	}
 	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
-	return out, all, nil
-}
-
-func matchesTarget(targets []*packages.Package, p *packages.Package) bool {
-	for _, t := range targets {
-		if t.PkgPath == p.PkgPath {
-			return true
-		}
-	}
-	return false
+	return out, nil
 }
 
 // readPackage finds the gateways of p: struct types that embed decorators.Gateway.
@@ -173,6 +160,7 @@ func readPackage(p *packages.Package) (*pkgInfo, error) {
 		info.dir = dirOf(p.GoFiles[0])
 	}
 	docs := typeDocs(p)
+	info.docs = docs
 	if len(p.GoFiles) == 0 {
 		return nil, fmt.Errorf("%s: no Go files", p.PkgPath)
 	}
@@ -302,7 +290,7 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 				continue
 			}
 			seenEmit[k] = true
-			if err := checkBodyType(payload); err != nil {
+			if err := checkJSONType(payload); err != nil {
 				fail(f.Pos(), field, tag, "payload %s: %v", k.payload, err)
 				continue
 			}
@@ -375,7 +363,7 @@ func (h *handlerDecl) analyse(sig *types.Signature) error {
 	case 1:
 		if isError(res.At(0).Type()) {
 			h.result = resultError
-		} else if err := checkBodyType(res.At(0).Type()); err != nil {
+		} else if err := checkJSONType(res.At(0).Type()); err != nil {
 			problems = append(problems, fmt.Sprintf("result %s: %v", typeName(res.At(0).Type()), err))
 		} else {
 			h.result, h.value = resultValue, res.At(0).Type()
@@ -383,7 +371,7 @@ func (h *handlerDecl) analyse(sig *types.Signature) error {
 	case 2:
 		if !isError(res.At(1).Type()) {
 			problems = append(problems, "with two results, the second must be error")
-		} else if err := checkBodyType(res.At(0).Type()); err != nil {
+		} else if err := checkJSONType(res.At(0).Type()); err != nil {
 			problems = append(problems, fmt.Sprintf("result %s: %v", typeName(res.At(0).Type()), err))
 		}
 		h.result, h.value = resultValueErr, res.At(0).Type()
@@ -396,8 +384,27 @@ func (h *handlerDecl) analyse(sig *types.Signature) error {
 	return nil
 }
 
-// checkBodyType refuses the types that cannot travel as JSON, as the runtime does.
+// checkBodyType refuses the parameter types the runtime refuses: the framework's own
+// types other than those it injects, and types that cannot travel as JSON.
 func checkBodyType(t types.Type) error {
+	base := t
+	for {
+		p, ok := base.Underlying().(*types.Pointer)
+		if !ok {
+			break
+		}
+		base = p.Elem()
+	}
+	if nt, ok := types.Unalias(base).(*types.Named); ok && nt.Obj().Pkg() != nil &&
+		nt.Obj().Pkg().Path() == gatewayPath && nt.Obj().Exported() {
+		return fmt.Errorf("a gateway.%s cannot be injected or decoded from the client's arguments; "+
+			"a handler takes context.Context, *gateway.Socket, *gateway.Event, gateway.Args, and body types", nt.Obj().Name())
+	}
+	return checkJSONType(t)
+}
+
+// checkJSONType refuses the types that cannot travel as JSON, as the runtime does.
+func checkJSONType(t types.Type) error {
 	switch u := t.Underlying().(type) {
 	case *types.Chan:
 		return errors.New("a chan cannot be decoded from or encoded to JSON")
@@ -415,7 +422,7 @@ func checkBodyType(t types.Type) error {
 			return errors.New("interfaces other than any cannot be decoded")
 		}
 	case *types.Pointer:
-		return checkBodyType(u.Elem())
+		return checkJSONType(u.Elem())
 	}
 	return nil
 }

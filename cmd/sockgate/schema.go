@@ -59,7 +59,7 @@ func (w *schemaWriter) declaration(nt *types.Named) object {
 	if lits := constValues(nt); len(lits) > 0 {
 		s["enum"] = lits
 	}
-	if d := strings.TrimSpace(w.docs[nt.Obj().Pos()]); d != "" {
+	if d := strings.TrimSpace(typeDoc(w.docs, nt)); d != "" {
 		s["description"] = d
 	}
 	return s

@@ -310,7 +310,7 @@ func writeTypeScript(pkg *pkgInfo, gws []*gatewayDecl, docs map[token.Pos]string
 	for i := 0; i < len(w.n.order); i++ {
 		nt := w.n.order[i].(*types.Named)
 		name, _ := w.n.name(nt)
-		writeDoc(&b, "", w.docs[nt.Obj().Pos()])
+		writeDoc(&b, "", typeDoc(w.docs, nt))
 		k, _, st := classify(nt)
 		if k == kindStruct {
 			fmt.Fprintf(&b, "export interface %s %s\n\n", name, w.objectOf(st))

@@ -42,7 +42,7 @@ export interface ServerToClientEvents {
 
 /**
  * ErrorBody is what a client receives for a failed event: in the acknowledgement (without
- * Event) and in the "exception" event.
+ * event) and in the "exception" event (with the name of the event that failed).
  */
 export interface ErrorBody {
   status: string;
