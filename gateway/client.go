@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"sync"
-	"time"
 
 	"github.com/sockgate/sockgate/internal/engineio"
 	"github.com/sockgate/sockgate/internal/socketio"
@@ -21,20 +20,18 @@ type client struct {
 	// dec is used only from OnMessage, which engineio never calls concurrently for a conn.
 	dec socketio.Decoder
 
-	// mu guards sockets, closed and connectTimer.
-	mu           sync.Mutex
-	sockets      []*Socket // one per namespace; almost always one or two
-	closed       bool
-	connectTimer *time.Timer
+	// mu guards sockets and closed.
+	mu      sync.Mutex
+	sockets []*Socket // one per namespace; almost always one or two
+	closed  bool
 }
 
 func (h *engineHandler) OnOpen(c *engineio.Conn) {
 	s := (*Server)(h)
 	cl := &client{srv: s, conn: c}
 	c.SetContext(cl)
-	cl.mu.Lock()
-	cl.connectTimer = time.AfterFunc(s.cfg.ConnectTimeout, cl.onConnectTimeout)
-	cl.mu.Unlock()
+	// The engine closes the connection unless a namespace connection succeeds within
+	// ConnectTimeout (Socket.connect calls conn.Joined).
 }
 
 func (h *engineHandler) OnMessage(c *engineio.Conn, data []byte, binary bool) {
@@ -62,30 +59,9 @@ func (h *engineHandler) OnClose(c *engineio.Conn, reason string, _ error) {
 	cl.closed = true
 	socks := cl.sockets
 	cl.sockets = nil
-	if cl.connectTimer != nil {
-		cl.connectTimer.Stop()
-		cl.connectTimer = nil
-	}
 	cl.mu.Unlock()
 	for _, sock := range socks {
 		sock.onClose(DisconnectReason(reason), false)
-	}
-}
-
-// onConnectTimeout closes a connection on which no namespace connection succeeded within
-// ConnectTimeout (a refused CONNECT does not count).
-func (cl *client) onConnectTimeout() {
-	cl.mu.Lock()
-	cl.connectTimer = nil
-	idle := !cl.closed
-	for _, s := range cl.sockets {
-		if s.state.Load() == stateConnected {
-			idle = false
-		}
-	}
-	cl.mu.Unlock()
-	if idle {
-		cl.conn.Close()
 	}
 }
 

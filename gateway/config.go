@@ -23,8 +23,28 @@ type Config struct {
 	PingInterval time.Duration
 	// PingTimeout is how long a pong may take before the connection is closed. Zero: 20s.
 	PingTimeout time.Duration
-	// ConnectTimeout closes a connection that joined no namespace in time. Zero: 45s.
+	// ConnectTimeout closes a connection that joined no namespace in time (a refused
+	// CONNECT does not count as joining). Zero: 10s, shorter than socket.io's 45s: a
+	// client connects to its first namespace right after the handshake, and a connection
+	// that does not only holds memory. Negative: no deadline.
 	ConnectTimeout time.Duration
+	// MaxConnections is the most connections the server holds at once; a handshake beyond
+	// it is refused with 403 {"code":4,"message":"Server full: ..."}. Zero: 50,000.
+	// Negative: no limit.
+	MaxConnections int
+	// HandshakeRate is how many handshakes per second one client address may make, in
+	// bursts of up to HandshakeBurst; a handshake beyond it is refused with 429
+	// {"code":4,"message":"Too many handshakes from this address"}. The address is the
+	// host of the request's RemoteAddr (for IPv6 its /64): behind a proxy it is the
+	// proxy's, so set the limits there or turn these off. Zero: 10 per second.
+	// Negative: no limit.
+	HandshakeRate float64
+	// HandshakeBurst is the bucket of HandshakeRate. Zero: 30.
+	HandshakeBurst int
+	// MaxPendingPerAddress is the most connections one client address may hold that have
+	// not joined a namespace; a handshake beyond it is refused with 429. Zero: 30.
+	// Negative: no limit.
+	MaxPendingPerAddress int
 	// UpgradeTimeout bounds an upgrade from polling to websocket. Zero: 10s.
 	UpgradeTimeout time.Duration
 	// MaxHTTPBufferSize is the largest polling body or websocket message accepted, in
@@ -99,7 +119,19 @@ func (c Config) withDefaults() Config {
 		c.PingTimeout = 20 * time.Second
 	}
 	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = 45 * time.Second
+		c.ConnectTimeout = 10 * time.Second
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = 50_000
+	}
+	if c.HandshakeRate == 0 {
+		c.HandshakeRate = 10
+	}
+	if c.HandshakeBurst == 0 {
+		c.HandshakeBurst = 30
+	}
+	if c.MaxPendingPerAddress == 0 {
+		c.MaxPendingPerAddress = 30
 	}
 	if c.UpgradeTimeout == 0 {
 		c.UpgradeTimeout = 10 * time.Second
@@ -146,7 +178,7 @@ func (c Config) validate() error {
 	}
 	for name, d := range map[string]time.Duration{
 		"PingInterval": c.PingInterval, "PingTimeout": c.PingTimeout,
-		"ConnectTimeout": c.ConnectTimeout, "UpgradeTimeout": c.UpgradeTimeout,
+		"UpgradeTimeout":    c.UpgradeTimeout,
 		"PostReadTimeout":   c.PostReadTimeout,
 		"RateRefusalWindow": c.RateRefusalWindow,
 	} {
@@ -157,6 +189,9 @@ func (c Config) validate() error {
 	if rc := c.ConnectionStateRecovery; rc.MaxDisconnectionDuration < 0 || rc.MaxSessions < 0 ||
 		rc.MaxPackets < 0 || rc.MaxPacketBytes < 0 {
 		errs = append(errs, "ConnectionStateRecovery: durations and sizes must not be negative")
+	}
+	if c.HandshakeBurst < 0 {
+		errs = append(errs, fmt.Sprintf("HandshakeBurst is negative (%d)", c.HandshakeBurst))
 	}
 	if c.MaxHTTPBufferSize < 0 || c.MaxBufferedBytes < 0 || c.WriteQueueSize < 0 || c.EventQueueSize < 0 {
 		errs = append(errs, "sizes must not be negative")

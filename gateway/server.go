@@ -90,17 +90,22 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 		s.rateLimits.Store(true)
 	}
 	s.eio = engineio.NewServer(engineio.Config{
-		PingInterval:     cfg.PingInterval,
-		PingTimeout:      cfg.PingTimeout,
-		UpgradeTimeout:   cfg.UpgradeTimeout,
-		MaxPayload:       cfg.MaxHTTPBufferSize,
-		MaxBufferedBytes: cfg.MaxBufferedBytes,
-		PostReadTimeout:  cfg.PostReadTimeout,
-		Transports:       cfg.Transports,
-		DisableUpgrades:  cfg.DisableUpgrades,
-		AllowedOrigins:   cfg.CORSOrigins,
-		Cookie:           cfg.Cookie,
-		WriteQueueSize:   cfg.WriteQueueSize,
+		PingInterval:         cfg.PingInterval,
+		PingTimeout:          cfg.PingTimeout,
+		UpgradeTimeout:       cfg.UpgradeTimeout,
+		MaxPayload:           cfg.MaxHTTPBufferSize,
+		MaxConnections:       max(cfg.MaxConnections, 0),
+		HandshakeRate:        max(cfg.HandshakeRate, 0),
+		HandshakeBurst:       cfg.HandshakeBurst,
+		MaxPendingPerAddress: max(cfg.MaxPendingPerAddress, 0),
+		JoinTimeout:          max(cfg.ConnectTimeout, 0),
+		MaxBufferedBytes:     cfg.MaxBufferedBytes,
+		PostReadTimeout:      cfg.PostReadTimeout,
+		Transports:           cfg.Transports,
+		DisableUpgrades:      cfg.DisableUpgrades,
+		AllowedOrigins:       cfg.CORSOrigins,
+		Cookie:               cfg.Cookie,
+		WriteQueueSize:       cfg.WriteQueueSize,
 		AllowRequest: func(*http.Request) error {
 			if s.closing.Load() {
 				return ErrServerClosed

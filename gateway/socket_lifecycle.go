@@ -42,6 +42,8 @@ func (s *Socket) connect() {
 	if !s.state.CompareAndSwap(statePending, stateConnected) {
 		return // the connection closed while the middleware ran
 	}
+	s.client.conn.Joined() // the first namespace ends the engine's ConnectTimeout
+
 	s.nsp.adapter.AddAll(adapterSocket{s}, rooms...)
 	s.nsp.addSocket(s)
 	if s.state.Load() == stateClosed {

@@ -37,6 +37,22 @@ type Config struct {
 	// sending after it is dropped and its session closed. A POST whose session
 	// ends meanwhile is abandoned at once. Zero: 10s.
 	PostReadTimeout time.Duration
+	// MaxConnections is the most sessions the server holds at once; a handshake
+	// beyond it gets 403 {"code":4,"message":"Server full: ..."}. Zero: no limit.
+	MaxConnections int
+	// HandshakeRate is how many handshakes per second one client address may
+	// make, with bursts of HandshakeBurst; beyond it a handshake gets 429. An
+	// address is the host of the request's RemoteAddr (for IPv6, its /64).
+	// Zero: no limit.
+	HandshakeRate  float64
+	HandshakeBurst int // Zero: 1.
+	// MaxPendingPerAddress is the most sessions one client address may hold that
+	// have not joined a namespace (Conn.Joined); beyond it a handshake gets 429.
+	// Zero: no limit.
+	MaxPendingPerAddress int
+	// JoinTimeout closes a session that has not joined a namespace (Conn.Joined)
+	// within it, with ReasonJoinTimeout. Zero: no deadline.
+	JoinTimeout time.Duration
 	// Transports lists the transports a session may start on or upgrade to.
 	// Nil: {"polling", "websocket"}.
 	Transports []string

@@ -82,6 +82,12 @@ type Conn struct {
 	probe     *wsConn // probing websocket, during an upgrade
 	upgrading bool    // "2probe" answered: every GET is released at once
 
+	// limits: the address the session counts under, and whether it has yet to join a
+	// namespace (Joined); joinTimer closes it if it does not in time
+	addr      string
+	pending   bool
+	joinTimer *time.Timer
+
 	// heartbeat: one timer, re-armed per phase; hbAt is when the phase ends
 	timer   *time.Timer
 	hbPhase uint8
@@ -208,6 +214,7 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 	c.closedFlag.Store(true)
 	c.reason, c.closeErr = reason, err
 	c.abandonPostLocked()
+	c.releaseLimitsLocked()
 	c.srv.wg.Add(1)
 	go c.notifyClose()
 	if c.probe != nil {

@@ -65,6 +65,9 @@ type Server struct {
 	// that Close can wait for all of them.
 	wg sync.WaitGroup
 
+	// limits admits handshakes (limits.go).
+	limits *limits
+
 	// partial is the allowance of bytes held by partial messages (MaxBufferedBytes).
 	partial memBudget
 
@@ -97,6 +100,7 @@ func NewServer(cfg Config, h Handler) *Server {
 		upgradeGrace: defaultUpgradeGrace,
 	}
 	s.partial.limit = cfg.MaxBufferedBytes
+	s.limits = newLimits(&s.cfg)
 	s.upgrader = websocket.Upgrader{
 		// gorilla only answers the handshake; its connection, and the smallest
 		// read buffer it allows, are dropped right after (wsread.go).
@@ -240,6 +244,11 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		writeError(w, http.StatusServiceUnavailable, CodeBadRequest)
 		return
 	}
+	addr := addrKey(r.RemoteAddr)
+	if ref := s.limits.admit(addr, time.Now()); ref != nil {
+		ref.write(w)
+		return
+	}
 	sid := newSID()
 	var cookie http.Header
 	if s.cfg.Cookie != "" {
@@ -248,12 +257,13 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	if transport == TransportWebSocket {
 		ws, err := s.upgrader.Upgrade(w, r, cookie)
 		if err != nil {
+			s.limits.ended(addr, true)
 			return // the upgrader has answered
 		}
-		s.openWebSocket(ws, r, sid)
+		s.openWebSocket(ws, r, sid, addr)
 		return
 	}
-	c := s.register(r, sid, nil)
+	c := s.register(r, sid, addr, nil)
 	if c == nil {
 		writeError(w, http.StatusServiceUnavailable, CodeBadRequest)
 		return
@@ -273,7 +283,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 // polling. For websocket sessions the socket's share of the wait group
 // (released when it closes) is taken here, while the session is sure to hold
 // one.
-func (s *Server) register(r *http.Request, sid string, ws *wsConn) *Conn {
+func (s *Server) register(r *http.Request, sid, addr string, ws *wsConn) *Conn {
 	now := time.Now()
 	c := &Conn{
 		srv: s,
@@ -288,6 +298,8 @@ func (s *Server) register(r *http.Request, sid string, ws *wsConn) *Conn {
 			Time:       now,
 		},
 		transport: TransportPolling,
+		addr:      addr,
+		pending:   true,
 	}
 	if ws != nil {
 		c.transport = TransportWebSocket
@@ -297,12 +309,17 @@ func (s *Server) register(r *http.Request, sid string, ws *wsConn) *Conn {
 	// The heartbeat starts at handshake time, not at the first GET.
 	c.hbAt = now.Add(s.cfg.PingInterval)
 	c.timer = time.AfterFunc(s.cfg.PingInterval, c.onTimer)
+	if s.cfg.JoinTimeout > 0 {
+		c.joinTimer = time.AfterFunc(s.cfg.JoinTimeout, c.onJoinTimeout)
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		c.mu.Lock()
 		c.finalized = true // a timer callback already under way does nothing
+		c.closed = true
 		c.timer.Stop()
+		c.releaseLimitsLocked()
 		c.mu.Unlock()
 		return nil
 	}

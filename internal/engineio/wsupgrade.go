@@ -17,9 +17,9 @@ var (
 // openWebSocket starts a session on a fresh websocket handshake. The HTTP
 // handler goroutine returns right after: a poller reads the session's socket
 // (poller_linux.go).
-func (s *Server) openWebSocket(ws *websocket.Conn, r *http.Request, sid string) {
+func (s *Server) openWebSocket(ws *websocket.Conn, r *http.Request, sid, addr string) {
 	w := newWSConn(s, ws.UnderlyingConn(), nil)
-	c := s.register(r, sid, w)
+	c := s.register(r, sid, addr, w)
 	if c == nil {
 		w.reject(closeGoingAway)
 		return

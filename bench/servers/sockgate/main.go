@@ -77,7 +77,9 @@ func main() {
 	rate := flag.String("rate", "", `rate limit of every event, e.g. "100/m,burst=100" (empty: none)`)
 	recovery := flag.Duration("recovery", 0, "connection state recovery: how long a lost socket is kept (0: off)")
 	flag.Parse()
-	cfg := gateway.Config{Addr: *addr, EventRate: *rate}
+	// The load generator opens every connection from one address: no per-address or
+	// server-wide connection limits.
+	cfg := gateway.Config{Addr: *addr, EventRate: *rate, MaxConnections: -1, HandshakeRate: -1, MaxPendingPerAddress: -1}
 	cfg.ConnectionStateRecovery.MaxDisconnectionDuration = *recovery
 	// Only warnings: logging every connection would be part of the measurement.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
