@@ -39,6 +39,7 @@ redis-deps:
 interop-deps:
 	@command -v node >/dev/null || { echo "node is required for the socket.io-client interop tests"; exit 1; }
 	cd $(INTEROP_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	cd cmd/sockgate/testdata/tsc && $(NPM) ci --no-audit --no-fund --loglevel=error
 
 # SOCKGATE_INTEROP=1 makes the interop tests fail, not skip, when a real part is missing.
 test-go:
