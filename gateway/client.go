@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/sockgate/sockgate/internal/engineio"
@@ -50,10 +51,15 @@ func (h *engineHandler) OnMessage(c *engineio.Conn, data []byte, binary bool) {
 	}
 }
 
-func (h *engineHandler) OnClose(c *engineio.Conn, reason string, _ error) {
+func (h *engineHandler) OnClose(c *engineio.Conn, reason string, err error) {
 	cl, _ := c.Context().(*client)
 	if cl == nil {
 		return
+	}
+	if errors.Is(err, engineio.ErrQueueFull) {
+		reason = string(ReasonSlowConsumer)
+		cl.srv.logger.Warn("gateway: closing a slow consumer: its write queue is full",
+			"sid", c.ID(), "address", c.Request().RemoteAddr, "queue", cl.srv.cfg.WriteQueueSize)
 	}
 	cl.mu.Lock()
 	cl.closed = true

@@ -99,6 +99,10 @@ const (
 	ReasonForcedServerClose         DisconnectReason = "forced server close"
 	ReasonClientNamespaceDisconnect DisconnectReason = "client namespace disconnect"
 	ReasonServerNamespaceDisconnect DisconnectReason = "server namespace disconnect"
+	// ReasonSlowConsumer is sockgate's own: the connection was closed because the
+	// packets waiting for it exceeded Config.WriteQueueSize (a client that does not read
+	// fast enough). socket.io would report "transport error".
+	ReasonSlowConsumer DisconnectReason = "slow consumer"
 )
 
 // disconnectError is returned by a handler to close the socket instead of answering.

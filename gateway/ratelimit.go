@@ -45,9 +45,8 @@ func parseRateRule(what, s string) (*rateRule, error) {
 	return newRateRule(r), nil
 }
 
-// maxBuckets bounds the buckets of one socket. Events whose rule is a default and that no
-// handler of the namespace or the socket takes share one bucket (their names are the
-// client's choice); past the bound, the remaining events share it too.
+// maxBuckets bounds the buckets of one socket: under a default rule, event names are the
+// client's choice, so past the bound the remaining events share one bucket.
 const maxBuckets = 16
 
 // limiter is the rate state of one socket, allocated at its first limited event.
@@ -150,8 +149,8 @@ func (r *registry) rateOf(event string) (perEvent, def *rateRule) {
 	return r.rates[event], r.defaultRate
 }
 
-// rateFor returns the rule of event and the key of its bucket, or nil when the event is
-// not limited.
+// rateFor returns the rule of event and the key of its bucket (the event), or nil when
+// the event is not limited.
 func (n *Namespace) rateFor(event string) (*rateRule, string) {
 	rule, def := n.rateOf(event)
 	var pdef *rateRule
@@ -169,25 +168,7 @@ func (n *Namespace) rateFor(event string) (*rateRule, string) {
 	default:
 		rule = n.srv.defaultRate
 	}
-	if rule == nil {
-		return nil, ""
-	}
-	if n.handler(event) == nil {
-		return rule, "" // a name of the client's choosing, unless the socket handles it
-	}
 	return rule, event
-}
-
-// bucketKey is the key of a default rule's bucket for the socket: the event, when a
-// handler of the namespace or of the socket (Socket.On) takes it, else "" (shared).
-func (s *Socket) bucketKey(event string) string {
-	s.mu.Lock()
-	_, handled := s.handlers[event]
-	s.mu.Unlock()
-	if handled {
-		return event
-	}
-	return ""
 }
 
 // ReasonRateLimited is the disconnect reason of a socket that kept sending events over
@@ -205,9 +186,6 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 	rule, key := s.nsp.rateFor(ev)
 	if rule == nil {
 		return false
-	}
-	if key == "" {
-		key = s.bucketKey(ev)
 	}
 	srv := s.nsp.srv
 	now := srv.monotonic()

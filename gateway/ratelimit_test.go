@@ -182,11 +182,18 @@ func TestRateDefaults(t *testing.T) {
 	c.send(`422["echo"]`)
 	c.expect(`432[` + exhausted + `2/h per socket"}]`)
 	c.expectPrefix(`42["exception"`)
-	// Names no namespace handler takes share one bucket, whatever they are.
-	c.send(`42["a"]`)
-	c.send(`42["b"]`)
-	c.send(`42["c"]`)
-	c.expect(`42["exception",` + exhausted + `2/h per socket","event":"c"}]`)
+	// Other names have their own buckets, up to a bound past which they share one.
+	for i := 0; i < maxBuckets+5; i++ {
+		c.send(`42["n` + strconv.Itoa(i) + `"]`)
+	}
+	// "echo" and n0 to n13 have buckets of their own; the rest share the last one, which
+	// takes two events.
+	for i := maxBuckets; i < maxBuckets+5; i++ {
+		c.expect(`42["exception",` + exhausted + `2/h per socket","event":"n` + strconv.Itoa(i) + `"}]`)
+	}
+	c.send(`42["n0"]`)
+	c.send(`42["n0"]`)
+	c.expect(`42["exception",` + exhausted + `2/h per socket","event":"n0"}]`)
 
 	c.connect("/ns")
 	c.send(`42/ns,0["echo"]`)

@@ -69,6 +69,8 @@ func TestRegisterRefusesASecondHandlerForAnEvent(t *testing.T) {
 	c.send(`42/dup,1["message"]`)
 	c.expect(`43/dup,1["first"]`)
 	c.send(`42/dup,2["other"]`) // nothing of the refused gateway was attached
+	c.expect(`43/dup,2[{"status":"error","code":"not_found","message":"no handler for this event"}]`)
+	c.expectPrefix(`42/dup,["exception",{"status":"error","code":"not_found"`)
 	c.send(`42/dup,3["message"]`)
 	c.expect(`43/dup,3["first"]`)
 

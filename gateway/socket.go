@@ -37,9 +37,10 @@ type Socket struct {
 	// preBuf, so that nothing reaches the client before it.
 	replied atomic.Bool
 
-	// preMu guards preBuf.
-	preMu  sync.Mutex
-	preBuf [][]*engineio.Message
+	// preMu guards preBuf and preOverflow (more was sent than Config.WriteQueueSize).
+	preMu       sync.Mutex
+	preBuf      [][]*engineio.Message
+	preOverflow bool
 
 	// lim is the socket's rate-limit state, created at its first limited event; only the
 	// connection's reader goroutine touches it.

@@ -32,6 +32,10 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 	}
 	if len(hs) == 0 && len(anys) == 0 && nh == nil {
 		s.nsp.srv.logger.Debug("gateway: no handler for event", "namespace", s.nsp.name, "event", name)
+		if ev.hasID {
+			// Answer, so that the client's emitWithAck does not wait for its timeout.
+			s.reportError(name, true, ev.id, NewError(CodeNotFound, "no handler for this event"))
+		}
 	}
 }
 

@@ -59,6 +59,15 @@ func (s *Socket) connect() {
 	}
 	reply := &socketio.Packet{Type: socketio.Connect, Namespace: s.nsp.name, Data: json.RawMessage(data)}
 	s.preMu.Lock()
+	if s.preOverflow {
+		s.preBuf = nil
+		s.preMu.Unlock()
+		s.nsp.srv.logger.Warn("gateway: closing a slow consumer: too many packets before its CONNECT reply",
+			"namespace", s.nsp.name, "socket", s.id, "address", s.handshake.Address, "queue", s.nsp.srv.cfg.WriteQueueSize)
+		s.onClose(ReasonSlowConsumer, false)
+		s.client.conn.Close()
+		return
+	}
 	_ = s.client.conn.Send(packetMessages(reply)...)
 	for _, msgs := range s.preBuf {
 		_ = s.client.conn.Send(msgs...)

@@ -86,8 +86,15 @@ func (s *Socket) send(msgs []*engineio.Message, volatile bool) {
 	if !s.replied.Load() {
 		s.preMu.Lock()
 		if !s.replied.Load() {
-			if !volatile && s.state.Load() != stateClosed {
-				s.preBuf = append(s.preBuf, msgs)
+			if !volatile && s.state.Load() != stateClosed && !s.preOverflow {
+				// Bounded like the write queue they will join: a socket sent more before
+				// its CONNECT reply than its connection may queue is a slow consumer, and
+				// connect closes it instead of replying.
+				if len(s.preBuf) >= s.nsp.srv.cfg.WriteQueueSize {
+					s.preBuf, s.preOverflow = nil, true
+				} else {
+					s.preBuf = append(s.preBuf, msgs)
+				}
 			}
 			s.preMu.Unlock()
 			return
