@@ -5,9 +5,9 @@ NPM   ?= npm
 
 INTEROP_DIR := interop
 
-.PHONY: test test-go redis-deps interop-deps cluster vet fmt-check generate-check fuzz run bench bench-quick
+.PHONY: test test-go redis-deps interop-deps web-deps cluster vet fmt-check generate-check fuzz run bench bench-quick
 
-test: fmt-check vet generate-check redis-deps interop-deps test-go
+test: fmt-check vet generate-check redis-deps interop-deps web-deps test-go
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -40,6 +40,18 @@ interop-deps:
 	@command -v node >/dev/null || { echo "node is required for the socket.io-client interop tests"; exit 1; }
 	cd $(INTEROP_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
 	cd cmd/sockgate/testdata/tsc && $(NPM) ci --no-audit --no-fund --loglevel=error
+
+# The chat page's browser test needs Chromium (the Debian package, installed here when
+# missing and running as root) and the page's test tools, playwright-core and typescript,
+# from examples/chat/web's lock file.
+WEB_DIR := examples/chat/web
+web-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "/usr/bin/chromium is required for the browser test: apt-get install chromium (as root)"; exit 1; fi; \
+	fi
+	cd $(WEB_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
 
 # SOCKGATE_INTEROP=1 makes the interop tests fail, not skip, when a real part is missing.
 test-go:

@@ -1,0 +1,218 @@
+// browser.test.mjs drives the chat page in headless Chromium with playwright-core, as two
+// users in two browser contexts. TestBrowser (browser_test.go) runs it against the chat
+// server it started, with:
+//
+//   CHAT_URL     the server's base URL
+//   CONTROL_URL  POST /stop and /start stop and start that server (same port)
+//   CHROMIUM     the browser binary (default /usr/bin/chromium)
+//   OUT_DIR      where screenshots of every page are written when a step fails
+//   SCREENSHOT   where the screenshot of the page for the README is written
+//
+// It exits 0 when every step passed, 1 otherwise, printing the failed step.
+
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const base = must("CHAT_URL");
+const control = must("CONTROL_URL");
+const outDir = must("OUT_DIR");
+const screenshot = process.env.SCREENSHOT || "";
+const executable = process.env.CHROMIUM || "/usr/bin/chromium";
+const timeout = 15_000;
+
+function must(name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${name} is not set`);
+    process.exit(2);
+  }
+  return v;
+}
+
+// launch starts Chromium with a fresh profile and connects to it over CDP.
+async function launch() {
+  const profile = await mkdtemp(join(tmpdir(), "sockgate-chromium-"));
+  const proc = spawn(executable, [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    `--user-data-dir=${profile}`, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+    "about:blank",
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr.on("data", (b) => { stderr = (stderr + b).slice(-4000); });
+  const exited = new Promise((resolve) => proc.on("exit", (code, sig) => resolve(`exited (${code ?? sig})`)));
+  // Chromium writes its DevTools port to the profile once it listens.
+  const deadline = Date.now() + 30_000;
+  let port = "";
+  while (!port) {
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 100))]);
+    if (early) throw new Error(`chromium ${early}: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`chromium did not open its DevTools port: ${stderr}`);
+    port = await readFile(join(profile, "DevToolsActivePort"), "utf8").then((s) => s.split("\n")[0].trim(), () => "");
+  }
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { timeout });
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => {});
+      if (proc.exitCode === null) {
+        proc.kill("SIGTERM");
+        await exited;
+      }
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const users = new Map(); // name -> { page, errors: [] }
+
+async function open(browser, name) {
+  const context = await browser.newContext({ viewport: { width: 960, height: 620 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const u = { page, errors: [] };
+  page.on("pageerror", (err) => u.errors.push(String(err)));
+  // Failed requests (the favicon, connections refused while the server is down) are
+  // expected; anything else the page logs as an error is not.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) u.errors.push(m.text());
+  });
+  users.set(name, u);
+  await page.goto(`${base}/?user=${encodeURIComponent(name)}`);
+  await state(page, "connected");
+  return page;
+}
+
+// state waits for the page's connection state.
+function state(page, want) {
+  return page.waitForSelector(`#state[data-state="${want}"]`);
+}
+
+// line waits for a line of the messages containing text.
+function line(page, text) {
+  return page.locator("#messages li", { hasText: text }).first().waitFor();
+}
+
+async function lines(page) {
+  return page.locator("#messages li").allTextContents();
+}
+
+async function say(page, text, room = "") {
+  await page.selectOption("#target", room);
+  await page.fill("#text", text);
+  await page.press("#text", "Enter");
+}
+
+async function post(path) {
+  const res = await fetch(control + path, { method: "POST" });
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+}
+
+let step = "";
+async function run(browser) {
+  step = "both users connect";
+  const alice = await open(browser, "alice");
+  const bob = await open(browser, "bob");
+
+  step = "bob sees alice typing";
+  await alice.locator("#text").pressSequentially("hel", { delay: 30 });
+  await bob.locator("#typing", { hasText: "alice is typing" }).waitFor();
+
+  step = "a message reaches the other user";
+  await alice.fill("#text", "hello bob");
+  await alice.press("#text", "Enter");
+  await line(bob, "alice: hello bob");
+  await line(alice, "you: hello bob");
+  await bob.locator("#typing", { hasText: "alice" }).waitFor({ state: "detached" }); // she stopped
+
+  step = "a room message reaches only the room";
+  await alice.fill("#room-name", "lobby");
+  await alice.press("#room-name", "Enter");
+  await alice.locator('#rooms li[data-room="lobby"]').waitFor();
+  await say(alice, "for the lobby only", "lobby");
+  await line(alice, "[lobby] you: for the lobby only");
+  await say(alice, "to everyone again");
+  await line(bob, "alice: to everyone again"); // sent after the room message, so it came first
+  if ((await lines(bob)).some((l) => l.includes("for the lobby only"))) {
+    throw new Error("bob, outside the room, received the room message");
+  }
+  await bob.fill("#room-name", "lobby");
+  await bob.press("#room-name", "Enter");
+  await bob.locator('#rooms li[data-room="lobby"]').waitFor();
+  await line(alice, "bob joined a room you are in");
+  await say(alice, "welcome to the lobby", "lobby");
+  await line(bob, "[lobby] alice: welcome to the lobby");
+  await bob.click('#rooms li[data-room="lobby"] button');
+  await bob.locator('#rooms li[data-room="lobby"]').waitFor({ state: "detached" });
+  await line(alice, "bob left a room you are in");
+  await say(alice, "bob has gone", "lobby");
+  await say(alice, "marker after bob left");
+  await line(bob, "alice: marker after bob left");
+  if ((await lines(bob)).some((l) => l.includes("bob has gone"))) {
+    throw new Error("bob received a message of a room he had left");
+  }
+
+  step = "an invalid message shows the server's error";
+  await say(alice, "x".repeat(1001));
+  const err = alice.locator('#errors li[data-code="invalid_argument"]').first();
+  await err.waitFor();
+  const text = await err.textContent();
+  if (!text.includes("message:") || !/text/i.test(text)) throw new Error(`error shown: ${JSON.stringify(text)}`);
+
+  if (screenshot) {
+    step = "screenshot for the README";
+    await bob.locator("#text").pressSequentially("see you", { delay: 30 });
+    await alice.locator("#typing", { hasText: "bob is typing" }).waitFor();
+    await mkdir(join(screenshot, ".."), { recursive: true });
+    await alice.screenshot({ path: screenshot });
+    await bob.fill("#text", "");
+  }
+
+  step = "a dropped connection is recovered";
+  await alice.evaluate(() => socket.io.engine.close());
+  await say(bob, "while alice was away");
+  await state(alice, "recovered");
+  await line(alice, "bob: while alice was away");
+  await say(alice, "back again");
+  await line(bob, "alice: back again");
+
+  step = "the server stops: both pages are reconnecting";
+  await post("/stop");
+  await Promise.all([state(alice, "reconnecting"), state(bob, "reconnecting")]);
+
+  step = "the server starts again: both pages reconnect and keep working";
+  await post("/start");
+  await Promise.all([state(alice, "connected"), state(bob, "connected")]);
+  await say(bob, "after the restart");
+  await line(alice, "you: to everyone again"); // history is still on the page
+  await line(alice, "bob: after the restart");
+  // alice's page joined its room again on the new server.
+  await say(alice, "lobby after the restart", "lobby");
+  await line(alice, "[lobby] you: lobby after the restart");
+
+  for (const [name, u] of users) {
+    if (u.errors.length) throw new Error(`${name}'s page logged errors: ${u.errors.join("; ")}`);
+  }
+}
+
+const b = await launch();
+let failed = false;
+try {
+  await run(b.browser);
+  console.log("browser test passed");
+} catch (err) {
+  failed = true;
+  console.error(`FAILED at step "${step}": ${err.stack || err}`);
+  await mkdir(outDir, { recursive: true });
+  for (const [name, u] of users) {
+    const path = join(outDir, `${name}-failure.png`);
+    await u.page.screenshot({ path, fullPage: true }).then(() => console.error(`screenshot: ${path}`), () => {});
+    if (u.errors.length) console.error(`${name}'s page errors: ${u.errors.join("; ")}`);
+  }
+} finally {
+  await b.close();
+}
+process.exit(failed ? 1 : 0);
