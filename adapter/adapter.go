@@ -74,6 +74,12 @@ type Namespace interface {
 	// the broadcasts with acks that other nodes ask them to deliver, so that they never
 	// collide with the namespace's own.
 	NewAckID() int64
+	// ObserveRequest reports, for metrics, a request the adapter sent to the other nodes
+	// (fetching sockets, a remote join, a server-side emit with acks, ...): its kind, from
+	// a small fixed set the adapter documents (it becomes a metric label), how long it
+	// took, and the error that ended it, nil on success. It is quick and never blocks.
+	// Adapters that send no requests never call it.
+	ObserveRequest(kind string, d time.Duration, err error)
 }
 
 // Socket is a local socket as an adapter sees it.

@@ -16,6 +16,7 @@ func (n recNamespace) Name() string                                             
 func (n recNamespace) DispatchServerSideEmit([]json.RawMessage, func(json.RawMessage)) {}
 func (n recNamespace) Recovery() Recovery                                              { return n.rc }
 func (n recNamespace) NewAckID() int64                                                 { return 0 }
+func (n recNamespace) ObserveRequest(string, time.Duration, error)                     {}
 
 // recSocket records the offsets delivered to it.
 type recSocket struct {

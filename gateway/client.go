@@ -60,6 +60,9 @@ func (h *engineHandler) OnClose(c *engineio.Conn, reason string, err error) {
 		reason = string(ReasonSlowConsumer)
 		cl.srv.logger.Warn("gateway: closing a slow consumer: its write queue is full",
 			"sid", c.ID(), "address", c.Request().RemoteAddr, "queue", cl.srv.cfg.WriteQueueSize)
+		if o := cl.srv.observer; o != nil {
+			o.SlowConsumer()
+		}
 	}
 	cl.mu.Lock()
 	cl.closed = true

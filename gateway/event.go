@@ -85,7 +85,11 @@ func (e *Event) Ack(args ...any) error {
 	if e.acked.Swap(true) {
 		return nil
 	}
-	return e.socket.sendAck(e.id, args)
+	err := e.socket.sendAck(e.id, args)
+	if o := e.socket.nsp.srv.observer; o != nil && err == nil {
+		o.AckSent(e.socket.nsp.name)
+	}
+	return err
 }
 
 // Acked reports whether Ack has been called.

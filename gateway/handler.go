@@ -48,7 +48,8 @@ func (h *handler) serve(e *Event) {
 		aerr = e.Ack(result)
 	}
 	if aerr != nil {
-		s.nsp.srv.logger.Error("gateway: encoding acknowledgement", "event", e.Name, "method", h.spec.Method, "err", aerr)
+		s.nsp.srv.logger.Error("gateway: encoding acknowledgement", "namespace", s.nsp.name, "socket", s.id,
+			"event", e.Name, "method", h.spec.Method, "err", aerr)
 	}
 }
 

@@ -247,6 +247,13 @@ func (v adapterView) DispatchServerSideEmit(args []json.RawMessage, reply func(j
 	v.n.dispatchServerSideEmit(args, reply)
 }
 
+// ObserveRequest hands an adapter's request to the server's observer.
+func (v adapterView) ObserveRequest(kind string, d time.Duration, err error) {
+	if o := v.n.srv.observer; o != nil {
+		o.AdapterRequest(v.n.name, kind, d, err)
+	}
+}
+
 func (n *Namespace) dispatchServerSideEmit(args []json.RawMessage, reply func(json.RawMessage)) {
 	if len(args) == 0 {
 		return

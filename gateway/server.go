@@ -23,6 +23,7 @@ type Server struct {
 	cfg            Config
 	eio            *engineio.Server
 	logger         *slog.Logger
+	observer       Observer // nil: no metrics
 	adapterFactory adapter.Factory
 	prefix         string // Path without its trailing slash
 

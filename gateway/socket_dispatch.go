@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/sockgate/sockgate/internal/socketio"
 )
@@ -14,6 +15,11 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 	name, args, err := socketio.SplitEvent(p.Data)
 	if err != nil {
 		return // the decoder has validated the shape; nothing sensible to do
+	}
+	o := s.nsp.srv.observer
+	var start time.Duration
+	if o != nil {
+		start = sinceStart()
 	}
 	ev := &Event{Name: name, Args: Args{raw: args, attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
 	s.mu.Lock()
@@ -31,18 +37,21 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 		s.handle(ev, h)
 	}
 	if len(hs) == 0 && len(anys) == 0 && nh == nil {
-		s.nsp.srv.logger.Debug("gateway: no handler for event", "namespace", s.nsp.name, "event", name)
+		s.nsp.srv.logger.Debug("gateway: no handler for event", "namespace", s.nsp.name, "socket", s.id, "event", name)
 		if ev.hasID {
 			// Answer, so that the client's emitWithAck does not wait for its timeout.
 			s.reportError(name, true, ev.id, NewError(CodeNotFound, "no handler for this event"))
 		}
+	}
+	if o != nil {
+		o.EventHandled(s.nsp.name, name, nh != nil || len(hs) > 0, sinceStart()-start)
 	}
 }
 
 func (s *Socket) handle(ev *Event, h EventHandler) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.nsp.srv.logger.Error("gateway: handler panicked", "namespace", s.nsp.name, "event", ev.Name,
+			s.nsp.srv.logger.Error("gateway: handler panicked", "namespace", s.nsp.name, "socket", s.id, "event", ev.Name,
 				"panic", r, "stack", string(debug.Stack()))
 			err := NewError(CodeInternal, "internal error")
 			if ev.hasID && !ev.acked.Swap(true) {
@@ -61,7 +70,12 @@ func (s *Socket) handle(ev *Event, h EventHandler) {
 func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) {
 	body := errorBody(err, event)
 	if e := (*Error)(nil); !errors.As(err, &e) {
-		s.nsp.srv.logger.Error("gateway: handler error", "namespace", s.nsp.name, "event", event, "err", err)
+		s.nsp.srv.logger.Error("gateway: handler error", "namespace", s.nsp.name, "socket", s.id, "event", event,
+			"err", err)
+	}
+	o := s.nsp.srv.observer
+	if o != nil {
+		o.ErrorSent(s.nsp.name, body.Code)
 	}
 	cfg := &s.nsp.srv.cfg
 	if hasAck && !cfg.DisableErrorAck {
@@ -69,6 +83,9 @@ func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) 
 		ack.Event = ""
 		if data, aerr := marshalNoEscape([]any{ack}); aerr == nil {
 			s.sendPacket(&socketio.Packet{Type: socketio.Ack, Namespace: s.nsp.name, ID: ackID, HasID: true, Data: data})
+			if o != nil {
+				o.AckSent(s.nsp.name)
+			}
 		}
 	}
 	if cfg.DisableExceptionEvent {
@@ -100,7 +117,7 @@ func errorBody(err error, event string) ErrorBody {
 func (s *Socket) protect(what string, fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.nsp.srv.logger.Error("gateway: "+what+" panicked", "namespace", s.nsp.name, "panic", r,
+			s.nsp.srv.logger.Error("gateway: "+what+" panicked", "namespace", s.nsp.name, "socket", s.id, "panic", r,
 				"stack", string(debug.Stack()))
 		}
 	}()
@@ -110,7 +127,7 @@ func (s *Socket) protect(what string, fn func()) {
 func (s *Socket) protectErr(what string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.nsp.srv.logger.Error("gateway: "+what+" panicked", "namespace", s.nsp.name, "panic", r,
+			s.nsp.srv.logger.Error("gateway: "+what+" panicked", "namespace", s.nsp.name, "socket", s.id, "panic", r,
 				"stack", string(debug.Stack()))
 			err = fmt.Errorf("%s failed", what)
 		}

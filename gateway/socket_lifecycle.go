@@ -43,6 +43,9 @@ func (s *Socket) connect() {
 		return // the connection closed while the middleware ran
 	}
 	s.client.conn.Joined() // the first namespace ends the engine's ConnectTimeout
+	if o := s.nsp.srv.observer; o != nil {
+		o.SocketConnected(s.nsp.name) // onClose, from here on, reports the disconnection
+	}
 
 	s.nsp.adapter.AddAll(adapterSocket{s}, rooms...)
 	s.nsp.addSocket(s)
@@ -144,6 +147,9 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 		fn(adapter.Ack{Err: ErrDisconnected})
 	}
 	if prev == stateConnected {
+		if o := s.nsp.srv.observer; o != nil {
+			o.SocketDisconnected(s.nsp.name, reason)
+		}
 		s.enqueue(job{kind: jobDisconnect, reason: reason})
 	}
 }

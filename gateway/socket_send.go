@@ -162,6 +162,9 @@ func (s *Socket) onAck(p *socketio.Packet) {
 	delete(s.acks, p.ID)
 	s.mu.Unlock()
 	if fn != nil {
+		if o := s.nsp.srv.observer; o != nil {
+			o.AckReceived(s.nsp.name)
+		}
 		fn(adapter.Ack{Data: p.Data, Attachments: p.Attachments})
 	}
 }

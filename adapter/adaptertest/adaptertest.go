@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/engineio"
@@ -176,6 +177,9 @@ func (n *Namespace) DispatchServerSideEmit(args []json.RawMessage, reply func(js
 		reply(json.RawMessage(`"ok"`))
 	}
 }
+
+// ObserveRequest implements adapter.Namespace; the suite does not check it.
+func (n *Namespace) ObserveRequest(string, time.Duration, error) {}
 
 func packet(event string) *adapter.Packet {
 	return adapter.NewPacket("/test", json.RawMessage(`["`+event+`"]`), nil)
