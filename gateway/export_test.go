@@ -1,0 +1,24 @@
+package gateway
+
+import (
+	"encoding/json"
+
+	"github.com/sockgate/sockgate/internal/socketio"
+)
+
+// DispatchForBench returns a function that runs one event through the dispatcher of a
+// socket connected to namespace nsp of srv, as the socket's event loop does, without an
+// acknowledgement: the path an event takes after the decoder and before the writer.
+func DispatchForBench(srv *Server, nsp string) func(data json.RawMessage) {
+	n, err := srv.Of(nsp)
+	if err != nil {
+		panic(err)
+	}
+	s := &Socket{id: "benchmark-socket-id0", nsp: n}
+	s.state.Store(stateConnected)
+	p := &socketio.Packet{Type: socketio.Event, Namespace: nsp}
+	return func(data json.RawMessage) {
+		p.Data = data
+		s.dispatch(p)
+	}
+}
