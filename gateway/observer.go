@@ -23,8 +23,9 @@ type Observer interface {
 	// none, saw it: the name is then whatever the client sent, and must not become a
 	// metric label as is.
 	EventHandled(namespace, event string, handled bool, d time.Duration)
-	// EventRateLimited is called when an event is refused by a rate limit.
-	EventRateLimited(namespace, event string)
+	// EventRateLimited is called when an event is refused by a rate limit, before its
+	// handlers would run; handled is as for EventHandled.
+	EventRateLimited(namespace, event string, handled bool)
 	// AckSent is called for every acknowledgement sent to a client, errors included.
 	AckSent(namespace string)
 	// AckReceived is called for every acknowledgement a client sent for an emit that

@@ -45,11 +45,13 @@ func (r *recordingObserver) SocketDisconnected(nsp string, reason DisconnectReas
 func (r *recordingObserver) EventHandled(nsp, event string, handled bool, d time.Duration) {
 	r.add("event %s %s %v", nsp, event, handled)
 }
-func (r *recordingObserver) EventRateLimited(nsp, event string) { r.add("limited %s %s", nsp, event) }
-func (r *recordingObserver) AckSent(nsp string)                 { r.add("ack sent %s", nsp) }
-func (r *recordingObserver) AckReceived(nsp string)             { r.add("ack received %s", nsp) }
-func (r *recordingObserver) ErrorSent(nsp string, code Code)    { r.add("error %s %s", nsp, code) }
-func (r *recordingObserver) SlowConsumer()                      { r.add("slow consumer") }
+func (r *recordingObserver) EventRateLimited(nsp, event string, handled bool) {
+	r.add("limited %s %s %v", nsp, event, handled)
+}
+func (r *recordingObserver) AckSent(nsp string)              { r.add("ack sent %s", nsp) }
+func (r *recordingObserver) AckReceived(nsp string)          { r.add("ack received %s", nsp) }
+func (r *recordingObserver) ErrorSent(nsp string, code Code) { r.add("error %s %s", nsp, code) }
+func (r *recordingObserver) SlowConsumer()                   { r.add("slow consumer") }
 func (r *recordingObserver) AdapterRequest(nsp, kind string, d time.Duration, err error) {
 	r.add("adapter %s %s %v %v", nsp, kind, d, err)
 }

@@ -195,6 +195,9 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 	if s.lim.allow(key, rule, now) {
 		return false
 	}
+	if o := srv.observer; o != nil {
+		o.EventRateLimited(s.nsp.name, ev, key != "")
+	}
 	if s.lim.refused(srv.cfg.MaxRateRefusals, srv.cfg.RateRefusalWindow, now) {
 		srv.logger.Warn("gateway: disconnecting a socket that keeps exceeding its rate limits",
 			"namespace", s.nsp.name, "socket", s.id, "address", s.handshake.Address, "event", ev, "limit", rule.text)

@@ -39,7 +39,8 @@ func TestLabelBounds(t *testing.T) {
 	}
 	m.EventHandled("/room-0", "whatever a client sends", false, time.Millisecond)
 	m.EventHandled("/room-1", "\xff", true, time.Millisecond)
-	m.EventRateLimited("/room-0", "e0")
+	m.EventRateLimited("/room-0", "e0", true)
+	m.EventRateLimited("/room-0", "a client's choice", false)
 	got = series(t, reg, "sockgate_events_received_total")
 	want = []string{
 		"event=_other,namespace=/room-0", "event=_other,namespace=/room-1", "event=_other,namespace=_other",
@@ -54,6 +55,9 @@ func TestLabelBounds(t *testing.T) {
 	}
 	if v := value(t, reg, "sockgate_events_rate_limited_total", "namespace", "/room-0", "event", "e0"); v != 1 {
 		t.Errorf("rate limited = %v, want 1", v)
+	}
+	if v := value(t, reg, "sockgate_events_rate_limited_total", "namespace", "/room-0", "event", metrics.OtherLabel); v != 1 {
+		t.Errorf("rate limited %s = %v, want 1", metrics.OtherLabel, v)
 	}
 }
 

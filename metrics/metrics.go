@@ -166,9 +166,10 @@ func (m *Metrics) EventHandled(namespace, event string, handled bool, d time.Dur
 	m.event(namespace, event, handled).observe(d, m.bounds)
 }
 
-// EventRateLimited implements gateway.Observer.
-func (m *Metrics) EventRateLimited(namespace, event string) {
-	m.event(namespace, event, true).rateLimited.Add(1)
+// EventRateLimited implements gateway.Observer. Events without a handler are counted as
+// OtherLabel.
+func (m *Metrics) EventRateLimited(namespace, event string, handled bool) {
+	m.event(namespace, event, handled).rateLimited.Add(1)
 }
 
 // AckSent implements gateway.Observer.

@@ -30,6 +30,7 @@ type chatGateway struct {
 	_ decorators.Subscribe `ws:"fail"`
 	_ decorators.Subscribe `ws:"crash"`
 	_ decorators.Subscribe `ws:"sync"`
+	_ decorators.Subscribe `ws:"typing" rate:"1/h"`
 
 	left chan gateway.DisconnectReason
 }
@@ -47,6 +48,8 @@ func (g *chatGateway) OnCrash() error { return errors.New("database on fire") }
 // OnSync acks; a socket's events run in order, so when its ack arrives every event sent
 // before it has been observed.
 func (g *chatGateway) OnSync() {}
+
+func (g *chatGateway) OnTyping() {}
 
 func (g *chatGateway) OnDisconnect(_ *gateway.Socket, r gateway.DisconnectReason) { g.left <- r }
 
@@ -163,6 +166,12 @@ func TestClientSession(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	c.EmitWithAck(t, "typing")
+	var refusal struct{ Code string }
+	if err := c.EmitWithAck(t, "typing").Decode(0, &refusal); err != nil || refusal.Code != "resource_exhausted" {
+		t.Fatalf("second typing: %+v %v, want resource_exhausted", refusal, err)
+	}
+	c.Expect(t, "exception")
 	c.EmitWithAck(t, "sync")
 
 	check(2, "sockgate_events_received_total", "namespace", "/chat", "event", "message")
@@ -177,9 +186,12 @@ func TestClientSession(t *testing.T) {
 	}
 	check(1, "sockgate_errors_total", "namespace", "/chat", "code", "invalid_argument")
 	check(1, "sockgate_errors_total", "namespace", "/chat", "code", "internal")
-	// message, fail (an error ack), crash (an error ack); sync's own may not be counted yet.
-	if n := value(t, reg, "sockgate_acks_total", "namespace", "/chat", "direction", "sent"); n < 3 || n > 4 {
-		t.Errorf("acks sent = %v, want 3 or 4", n)
+	check(1, "sockgate_events_received_total", "namespace", "/chat", "event", "typing")
+	check(1, "sockgate_events_rate_limited_total", "namespace", "/chat", "event", "typing")
+	check(1, "sockgate_errors_total", "namespace", "/chat", "code", "resource_exhausted")
+	// message, fail, crash, typing twice (once refused); sync's own may not be counted yet.
+	if n := value(t, reg, "sockgate_acks_total", "namespace", "/chat", "direction", "sent"); n < 5 || n > 6 {
+		t.Errorf("acks sent = %v, want 5 or 6", n)
 	}
 
 	// An emit from the server that the client acknowledges.
