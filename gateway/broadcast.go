@@ -133,9 +133,12 @@ func (o BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		return acks, nil
 	case <-ctx.Done():
 		mu.Lock()
-		defer mu.Unlock()
 		closed = true
 		out := append([]Args(nil), acks...)
+		mu.Unlock()
+		// The local sockets that did not answer still hold a registration for p.ID (and
+		// Shutdown would wait for it): release them.
+		o.nsp.dropAcks(p.ID)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return out, ErrAckTimeout
 		}

@@ -284,6 +284,13 @@ func (n *Namespace) dispatchServerSideEmit(args []json.RawMessage, reply func(js
 	}
 }
 
+// dropAcks releases the acknowledgement registrations of ack id on every local socket.
+func (n *Namespace) dropAcks(id int64) {
+	for _, s := range n.Sockets() {
+		s.dropAck(id)
+	}
+}
+
 func (n *Namespace) addSocket(s *Socket) {
 	n.mu.Lock()
 	n.sockets[s.id] = s

@@ -276,8 +276,10 @@ func (s *Server) Except(rooms ...string) BroadcastOperator { return s.MustOf("/"
 func (s *Server) Count() int { return s.eio.Count() }
 
 // Shutdown stops accepting connections, lets running handlers and pending acks finish until
-// ctx ends, then disconnects every socket with "server shutting down" and closes every
-// connection. It returns ctx's error if the wait was cut short.
+// ctx ends, then disconnects every socket with "server shutting down", waits for the
+// disconnect handlers that triggers (until ctx ends, or at most a second once it has),
+// closes every connection, and only then closes the adapters. It returns ctx's error if
+// a wait was cut short.
 //
 // http.Server.Shutdown does not do this: it leaves hijacked websocket connections alone.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -285,6 +287,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.active.wait(ctx)
 	for _, n := range s.namespaces() {
 		n.closeAll(ReasonServerShuttingDown)
+	}
+	// The disconnect handlers just queued run before the adapters close (under fx, before
+	// their dependencies stop): wait for them, until ctx ends or, when it has already,
+	// for at most disconnectGrace.
+	hctx := ctx
+	if err != nil {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(context.Background(), disconnectGrace)
+		defer cancel()
+	}
+	if werr := s.active.wait(hctx); werr != nil && err == nil {
+		err = werr
 	}
 	// Polling clients between two requests get a moment to fetch the close packet.
 	lctx, cancel := context.WithTimeout(context.Background(), pollingCloseGrace)
@@ -311,6 +325,10 @@ func (s *Server) Close() error {
 	}
 	return err
 }
+
+// disconnectGrace bounds the wait for disconnect handlers once Shutdown's context has
+// ended (Close): they normally take no time.
+const disconnectGrace = time.Second
 
 // pollingCloseGrace bounds how long Shutdown waits for polling clients to come back for
 // their close packet; they normally poll again at once.

@@ -173,6 +173,11 @@ func (s *Socket) Join(rooms ...string) {
 		return
 	}
 	s.nsp.adapter.AddAll(adapterSocket{s}, rooms...)
+	if s.state.Load() == stateClosed {
+		// The socket closed meanwhile, and its DelAll may have run before this AddAll:
+		// remove it again, or the adapter would keep it for good.
+		s.nsp.adapter.DelAll(adapterSocket{s})
+	}
 }
 
 // Leave removes the socket from room.
