@@ -54,6 +54,21 @@ func encodeArgs(args []any) (json.RawMessage, [][]byte, error) {
 // expandArgs replaces Args values mixed with other arguments by their elements. Elements
 // without binaries stay raw JSON; those with binaries are decoded, because their
 // placeholders must be renumbered among the other arguments.
+// rawSize is the encoded size of the arguments whose size is known without encoding them:
+// raw JSON and strings (without their escapes), a buffer size hint.
+func rawSize(args []any) int {
+	n := 0
+	for _, a := range args {
+		switch v := a.(type) {
+		case json.RawMessage:
+			n += len(v) + 1
+		case string:
+			n += len(v) + 3
+		}
+	}
+	return n
+}
+
 func expandArgs(args []any) ([]any, error) {
 	n := -1
 	for i, a := range args {

@@ -135,8 +135,9 @@ func (s *Socket) sendAck(id int64, args []any) error {
 	if err != nil {
 		return err
 	}
-	// The whole Engine.IO packet in one buffer: '4', the header, the arguments.
-	buf, atts, err := socketio.AppendAckPacket(append(make([]byte, 0, 64), eiocodec.PacketMessage), s.nsp.name, id, args)
+	// The whole Engine.IO packet in one buffer: '4', the header, the arguments; sized for
+	// the raw arguments so that echoing a body does not grow it.
+	buf, atts, err := socketio.AppendAckPacket(append(make([]byte, 0, 64+rawSize(args)), eiocodec.PacketMessage), s.nsp.name, id, args)
 	if err != nil {
 		return fmt.Errorf("gateway: encoding acknowledgement: %w", err)
 	}

@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sockgate/sockgate/decorators"
+)
+
+// ackGateway is the benchmark's echo: its argument comes back as the acknowledgement.
+type ackGateway struct {
+	decorators.Gateway `namespace:"/"`
+
+	_ decorators.Subscribe `ws:"echo"`
+}
+
+func (g *ackGateway) OnEcho(payload json.RawMessage) json.RawMessage { return payload }
+
+// BenchmarkAckRoundTrip is one acknowledged event over a loopback websocket, closed loop:
+// the client writes 42<id>["echo",{...}] and reads 43<id>[{...}] before the next. The
+// figure includes the client's side (a gorilla connection reading into a kept buffer:
+// about 2 allocations per round trip of its own).
+func BenchmarkAckRoundTrip(b *testing.B) {
+	srv, hs := newTestServer(b, Config{})
+	if err := srv.Register(&ackGateway{}); err != nil {
+		b.Fatal(err)
+	}
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	buf := make([]byte, 4096)
+	read := func() []byte {
+		for {
+			_, r, err := ws.NextReader()
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.ReadFull(r, buf)
+			if err != io.ErrUnexpectedEOF && err != io.EOF {
+				b.Fatalf("frame: %v", err)
+			}
+			if n == 1 && buf[0] == '2' { // ping
+				if err := ws.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
+					b.Fatal(err)
+				}
+				continue
+			}
+			return buf[:n]
+		}
+	}
+	read() // open packet
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		b.Fatal(err)
+	}
+	read() // CONNECT reply
+	msg := []byte(`42`)
+	tail := []byte(`["echo",{"t":1764700000000000000,"p":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]`)
+	var id int64
+	b.ReportAllocs()
+	for b.Loop() {
+		msg = append(strconv.AppendInt(msg[:2], id, 10), tail...)
+		if err := ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			b.Fatal(err)
+		}
+		ack := read()
+		if len(ack) < 3 || ack[0] != '4' || ack[1] != '3' {
+			b.Fatalf("not an ack: %q", ack)
+		}
+		id++
+	}
+}
+
+// TestRawSize: the ack buffer's size hint counts raw JSON and strings only.
+func TestRawSize(t *testing.T) {
+	for _, tc := range []struct {
+		args []any
+		want int
+	}{
+		{nil, 0},
+		{[]any{json.RawMessage(`{"a":1}`)}, 8},
+		{[]any{"abc", 5, json.RawMessage(`1`)}, 6 + 2},
+	} {
+		if got := rawSize(tc.args); got != tc.want {
+			t.Errorf("rawSize(%v) = %d, want %d", tc.args, got, tc.want)
+		}
+	}
+}
