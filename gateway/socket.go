@@ -48,7 +48,8 @@ type Socket struct {
 
 	// mu guards the fields below.
 	mu           sync.Mutex
-	queue        []job
+	queue        []job // jobs from queue[qhead] on wait; the array is kept between bursts of events
+	qhead        int32
 	running      bool
 	acks         map[int64]func(adapter.Ack)
 	handlers     map[string][]EventHandler

@@ -12,6 +12,9 @@ const (
 	jobDisconnect
 )
 
+// keptQueue is the largest queue array a socket keeps between bursts of events.
+const keptQueue = 4
+
 type job struct {
 	kind   jobKind
 	pkt    *socketio.Packet
@@ -26,10 +29,18 @@ func (s *Socket) enqueue(j job) bool {
 			s.mu.Unlock()
 			return true
 		}
-		if len(s.queue) >= s.nsp.srv.cfg.EventQueueSize {
+		if len(s.queue)-int(s.qhead) >= s.nsp.srv.cfg.EventQueueSize {
 			s.mu.Unlock()
 			return false
 		}
+	}
+	if s.qhead > 0 && len(s.queue) == cap(s.queue) {
+		// Full: slide the waiting jobs to the front rather than grow, so that a queue
+		// that never drains stays within its bound.
+		n := copy(s.queue, s.queue[s.qhead:])
+		clear(s.queue[n:])
+		s.queue = s.queue[:n]
+		s.qhead = 0
 	}
 	s.queue = append(s.queue, j)
 	start := !s.running
@@ -44,18 +55,27 @@ func (s *Socket) enqueue(j job) bool {
 
 func (s *Socket) run() {
 	defer s.nsp.srv.active.add(-1)
+	last := jobConnect
 	for {
 		s.mu.Lock()
-		if len(s.queue) == 0 {
+		if int(s.qhead) == len(s.queue) {
 			s.running = false
-			s.queue = nil // release the backing array of a burst
+			s.qhead = 0
+			if last == jobEvent && cap(s.queue) <= keptQueue {
+				// A socket that sends events keeps its small array: no allocation per
+				// event. One that only connected, or had a burst, gives it back.
+				s.queue = s.queue[:0]
+			} else {
+				s.queue = nil
+			}
 			s.mu.Unlock()
 			return
 		}
-		j := s.queue[0]
-		s.queue[0] = job{}
-		s.queue = s.queue[1:]
+		j := s.queue[s.qhead]
+		s.queue[s.qhead] = job{}
+		s.qhead++
 		s.mu.Unlock()
+		last = j.kind
 		switch j.kind {
 		case jobConnect:
 			s.connect()
