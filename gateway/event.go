@@ -68,6 +68,21 @@ type Event struct {
 	// Set while a gateway handler runs, for Body.
 	ec    *ExecutionContext
 	pipes []Pipe
+
+	// ecMem is the first gateway handler's ExecutionContext, allocated with the event.
+	ecMem  ExecutionContext
+	ecUsed bool
+}
+
+// execContext returns a fresh ExecutionContext for a gateway handler of e: the one
+// allocated with the event the first time, a new one after (a guard or interceptor may
+// keep the first).
+func (e *Event) execContext() *ExecutionContext {
+	if e.ecUsed {
+		return new(ExecutionContext)
+	}
+	e.ecUsed = true
+	return &e.ecMem
 }
 
 // Socket returns the socket the event came from.

@@ -22,7 +22,8 @@ type handler struct {
 // pipes), interceptors around the call, and the result as ack, emit or error.
 func (h *handler) serve(e *Event) {
 	s := e.socket
-	ec := &ExecutionContext{Context: s.Context(), Socket: s, Event: e.Name, Args: e.Args, Gateway: h.gateway, Method: h.spec.Method}
+	ec := e.execContext()
+	*ec = ExecutionContext{Context: s.Context(), Socket: s, Event: e.Name, Args: e.Args, Gateway: h.gateway, Method: h.spec.Method}
 	result, err := h.run(ec, e)
 	if err != nil {
 		h.fail(ec, e, err)
