@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,14 +129,19 @@ func (c *cluster) settle(t *testing.T, from int, socks []*Socket) {
 	})
 }
 
-// spread creates sockets s1..s(n) on nodes in turn: s1 on node 0, s2 on node 1, ...
+// spread creates sockets sid(1)..sid(n) on nodes in turn: the first on node 0, the
+// second on node 1, ...
 func (c *cluster) spread(n int) []*Socket {
 	out := make([]*Socket, n)
 	for i := range out {
-		out[i] = NewSocket(c.nodes[i%len(c.nodes)], fmt.Sprintf("s%d", i+1))
+		out[i] = NewSocket(c.nodes[i%len(c.nodes)], sid(i+1))
 	}
 	return out
 }
+
+// sid returns the id of socket n: 20 characters, as socket.io's (Node's sharded adapter
+// tells a socket id from a room by that length).
+func sid(n int) string { return fmt.Sprintf("s%d%s", n, strings.Repeat("_", 19-len(fmt.Sprint(n)))) }
 
 func testClusterBroadcast(t *testing.T, c *cluster) {
 	socks := c.spread(3)
@@ -146,15 +152,15 @@ func testClusterBroadcast(t *testing.T, c *cluster) {
 		opts adapter.BroadcastOptions
 		want []string
 	}{
-		{adapter.BroadcastOptions{}, []string{"s1", "s2", "s3"}},
-		{adapter.BroadcastOptions{Rooms: []string{"a"}}, []string{"s1"}},
-		{adapter.BroadcastOptions{Rooms: []string{"b"}}, []string{"s1", "s2"}},
-		{adapter.BroadcastOptions{Rooms: []string{"a", "b"}}, []string{"s1", "s2"}},
-		{adapter.BroadcastOptions{Rooms: []string{"b"}, Except: []string{"s1"}}, []string{"s2"}},
-		{adapter.BroadcastOptions{Except: []string{"b"}}, []string{"s3"}},
-		{adapter.BroadcastOptions{Except: []string{"a", "s3"}}, []string{"s2"}},
-		{adapter.BroadcastOptions{Rooms: []string{"s3"}}, []string{"s3"}},
-		{adapter.BroadcastOptions{Rooms: []string{"s2", "s3"}}, []string{"s2", "s3"}},
+		{adapter.BroadcastOptions{}, []string{sid(1), sid(2), sid(3)}},
+		{adapter.BroadcastOptions{Rooms: []string{"a"}}, []string{sid(1)}},
+		{adapter.BroadcastOptions{Rooms: []string{"b"}}, []string{sid(1), sid(2)}},
+		{adapter.BroadcastOptions{Rooms: []string{"a", "b"}}, []string{sid(1), sid(2)}},
+		{adapter.BroadcastOptions{Rooms: []string{"b"}, Except: []string{sid(1)}}, []string{sid(2)}},
+		{adapter.BroadcastOptions{Except: []string{"b"}}, []string{sid(3)}},
+		{adapter.BroadcastOptions{Except: []string{"a", sid(3)}}, []string{sid(2)}},
+		{adapter.BroadcastOptions{Rooms: []string{sid(3)}}, []string{sid(3)}},
+		{adapter.BroadcastOptions{Rooms: []string{sid(2), sid(3)}}, []string{sid(2), sid(3)}},
 		{adapter.BroadcastOptions{Rooms: []string{"nobody"}}, nil},
 	}
 	for from := range c.nodes {
@@ -338,7 +344,7 @@ func testClusterFetch(t *testing.T, c *cluster) {
 		if !slices.Equal(ids, want) {
 			t.Errorf("node %d: FetchSockets = %v, want %v", from, ids, want)
 		}
-		infos, err = c.nodes[from].FetchSockets(context.Background(), adapter.BroadcastOptions{Rooms: []string{"r"}, Except: []string{"s2"}})
+		infos, err = c.nodes[from].FetchSockets(context.Background(), adapter.BroadcastOptions{Rooms: []string{"r"}, Except: []string{sid(2)}})
 		if err != nil {
 			t.Fatal(err)
 		}

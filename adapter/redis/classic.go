@@ -83,7 +83,7 @@ func New(cfg Config) (*Classic, error) {
 
 // Adapter builds the adapter of one namespace; it is an adapter.Factory.
 func (c *Classic) Adapter(ns adapter.Namespace) (adapter.Adapter, error) {
-	mem, err := adapter.NewMemory(ns)
+	mem, err := newLocal(ns)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +144,15 @@ func (c *Classic) onMessage(m *goredis.Message) {
 	default:
 		a.onResponse(payload)
 	}
+}
+
+// plainNamespace hides the namespace's recovery settings from the in-memory adapter that
+// keeps the local rooms: this adapter keeps no sessions, so the server turns recovery off
+// for the namespace, and local packets must not carry offsets either.
+type plainNamespace struct{ adapter.Namespace }
+
+func newLocal(ns adapter.Namespace) (adapter.Adapter, error) {
+	return adapter.NewMemory(plainNamespace{ns})
 }
 
 // goAnswer runs f on its own goroutine, counted so that Close waits for it.

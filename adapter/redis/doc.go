@@ -10,7 +10,14 @@
 //	defer cluster.Close()
 //	srv, err := gateway.NewServer(cfg, gateway.WithAdapter(cluster.Adapter))
 //
-// # Protocol
+// [NewSharded] returns a [Sharded], the variant of Node's createShardedAdapter: the
+// cluster protocol of socket.io-adapter's ClusterAdapter over sharded pub/sub (SSUBSCRIBE,
+// SPUBLISH, PUBSUB SHARDNUMSUB; Redis 7), with the static, dynamic and dynamic-private
+// subscription modes. It runs on a plain Redis server or on Redis Cluster (give it a
+// *goredis.ClusterClient); on Redis Cluster each channel has its own subscribed connection,
+// on the master of its slot.
+//
+// # Protocol of the classic adapter
 //
 // Broadcasts are published as the msgpack array [uid, packet, opts] on
 // "<key>#<nsp>#" (or "<key>#<nsp>#<room>#" for exactly one room), every node reading them
@@ -27,6 +34,15 @@
 // the others. A broadcast with acks is registered before it is published, and other
 // nodes number it with their own namespace's ack ids.
 //
+// # Protocol of the sharded adapter
+//
+// Messages {uid, nsp, type, data} (JSON, or msgpack when they carry binary values) go to
+// "<prefix>#<nsp>#"; responses to the requester's "<prefix>#<nsp>#<uid>#"; in the dynamic
+// modes a broadcast without acks to exactly one room goes to "<prefix>#<nsp>#<room>#",
+// which the nodes with a local member of that room subscribe to (in dynamic mode, not for
+// socket ids, which Node recognises by their 20 characters). The sender applies joins,
+// leaves and disconnects locally and the others ignore their own messages.
+//
 // # When Redis goes away
 //
 // Local delivery goes on. Cluster operations fail at once with an error wrapping
@@ -36,7 +52,8 @@
 //
 // # Concurrency
 //
-// A Classic starts one goroutine reading the subscribed connection, and one short-lived
+// A Classic starts one goroutine reading the subscribed connection (a Sharded one per
+// subscribed connection, and one making the room subscriptions in order), and one short-lived
 // goroutine per request that must be answered (fetch sockets, server-side emit with its
 // handlers, broadcast with acks); Close waits for all of them. Broadcasts, joins, leaves
 // and disconnects from one node are applied in the order Redis delivers them. Every

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"github.com/sockgate/sockgate/adapter"
@@ -59,4 +60,62 @@ func TestClassicCluster(t *testing.T) {
 		}
 		return fs
 	})
+}
+
+func newSharded(tb testing.TB, cfg redis.ShardedConfig) *redis.Sharded {
+	tb.Helper()
+	cfg.RequestsTimeout, cfg.Logger = 2*time.Second, quiet
+	s, err := redis.NewSharded(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestShardedSuite(t *testing.T) {
+	srv := redistest.Start(t)
+	for _, mode := range []string{redis.ModeStatic, redis.ModeDynamic, redis.ModeDynamicPrivate} {
+		t.Run(mode, func(t *testing.T) {
+			adaptertest.Run(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
+				a, err := newSharded(tb, redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: freshKey(), SubscriptionMode: mode}).Adapter(ns)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				return a
+			})
+			adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+				key := freshKey()
+				fs := make([]adapter.Factory, n)
+				for i := range fs {
+					fs[i] = newSharded(tb, redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: key, SubscriptionMode: mode}).Adapter
+				}
+				return fs
+			})
+		})
+	}
+}
+
+// TestShardedOnRedisCluster runs the cluster suite on a Redis Cluster of three masters,
+// each node with its own cluster client: channels live on the master of their slot.
+func TestShardedOnRedisCluster(t *testing.T) {
+	rc := redistest.StartCluster(t)
+	for _, mode := range []string{redis.ModeStatic, redis.ModeDynamic} {
+		t.Run(mode, func(t *testing.T) {
+			adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+				key := freshKey()
+				fs := make([]adapter.Factory, n)
+				for i := range fs {
+					cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: rc.Addrs()})
+					tb.Cleanup(func() { _ = cc.Close() })
+					fs[i] = newSharded(tb, redis.ShardedConfig{Client: cc, ChannelPrefix: key, SubscriptionMode: mode}).Adapter
+				}
+				return fs
+			})
+		})
+	}
 }

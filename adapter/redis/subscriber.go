@@ -36,17 +36,35 @@ type subscriber struct {
 const pingEvery = 5 * time.Second
 
 func newSubscriber(ps *goredis.PubSub, log *slog.Logger, onMessage func(*goredis.Message)) *subscriber {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &subscriber{
-		ps:        ps,
+	s := makeSubscriber(log, onMessage)
+	s.start(ps)
+	return s
+}
+
+// makeSubscriber returns a subscriber not yet reading; waiters may be registered before
+// start, for a PubSub whose subscriptions are sent when it is created.
+func makeSubscriber(log *slog.Logger, onMessage func(*goredis.Message)) *subscriber {
+	return &subscriber{
 		log:       log,
 		onMessage: onMessage,
-		cancel:    cancel,
 		done:      make(chan struct{}),
 		waiters:   make(map[string][]chan struct{}),
 	}
+}
+
+func (s *subscriber) start(ps *goredis.PubSub) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.ps, s.cancel = ps, cancel
 	go s.run(ctx)
-	return s
+}
+
+// await registers a waiter for the confirmation of one subscription.
+func (s *subscriber) await(kind, channel string) chan struct{} {
+	w := make(chan struct{})
+	s.mu.Lock()
+	s.waiters[kind+" "+channel] = append(s.waiters[kind+" "+channel], w)
+	s.mu.Unlock()
+	return w
 }
 
 func (s *subscriber) run(ctx context.Context) {

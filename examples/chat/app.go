@@ -44,6 +44,9 @@ type Settings struct {
 	// "redis://localhost:6379"; default none: a single node). The session cookie "io" is
 	// then set, for load balancers routing by cookie.
 	RedisURL string
+	// RedisAdapter chooses the Redis adapter (REDIS_ADAPTER): "classic" (default) or
+	// "sharded" (sharded pub/sub, for Redis Cluster).
+	RedisAdapter string
 	// ClientBundle is the file of the socket.io-client browser bundle the page at / loads
 	// (CHAT_CLIENT_JS; default DefaultClientBundle). Empty: the page is served without it.
 	ClientBundle string
@@ -58,8 +61,10 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	var errs []error
 	s.RedisURL = getenv("REDIS_URL")
-	if a := getenv("REDIS_ADAPTER"); a != "" && a != "classic" {
-		errs = append(errs, fmt.Errorf("REDIS_ADAPTER=%q: only the classic adapter is available", a))
+	switch s.RedisAdapter = getenv("REDIS_ADAPTER"); s.RedisAdapter {
+	case "", "classic", "sharded":
+	default:
+		errs = append(errs, fmt.Errorf("REDIS_ADAPTER=%q: want classic or sharded", s.RedisAdapter))
 	}
 	if p := getenv("PORT"); p != "" {
 		n, err := strconv.Atoi(p)

@@ -14,8 +14,12 @@ func TestSettingsCluster(t *testing.T) {
 	if s, _ := SettingsFromEnv(func(string) string { return "" }); s.GatewayConfig().Cookie != "" {
 		t.Fatal("a single node sets the io cookie")
 	}
-	env["REDIS_ADAPTER"] = "streams"
+	env["REDIS_ADAPTER"] = "sharded"
+	if s, err := SettingsFromEnv(func(k string) string { return env[k] }); err != nil || s.RedisAdapter != "sharded" {
+		t.Fatalf("REDIS_ADAPTER=sharded: %+v, %v", s, err)
+	}
+	env["REDIS_ADAPTER"] = "nosuch"
 	if _, err := SettingsFromEnv(func(k string) string { return env[k] }); err == nil {
-		t.Fatal("REDIS_ADAPTER=streams accepted, but only the classic adapter exists")
+		t.Fatal("an unknown REDIS_ADAPTER was accepted")
 	}
 }

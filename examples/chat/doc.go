@@ -18,8 +18,8 @@
 //	CHAT_CLIENT_JS  the socket.io-client browser bundle served to the web page
 //	REDIS_URL   joins a cluster of chat nodes through Redis (redis:// or rediss://), with
 //	            the classic Redis adapter, and sets the "io" cookie for sticky routing;
-//	            unset: a single node with the in-memory adapter. REDIS_ADAPTER may only
-//	            be "classic" (the default) for now. `make cluster` runs three nodes.
+//	            unset: a single node with the in-memory adapter. REDIS_ADAPTER=sharded
+//	            chooses the sharded adapter (Redis Cluster). `make cluster` runs three nodes.
 //
 // # Contract
 //
