@@ -140,3 +140,19 @@ func TestMemoryRecoveryFootprint(t *testing.T) {
 		t.Fatalf("recovery state grew: %.0f B per session, %.0f B per packet", perSession, perPacket)
 	}
 }
+
+func TestWithoutRecovery(t *testing.T) {
+	a, err := NewMemory(WithoutRecovery(recNamespace{Recovery{MaxDisconnectionDuration: time.Minute}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &recSocket{id: "s1"}
+	a.AddAll(s)
+	_ = a.Broadcast(NewPacket("/", json.RawMessage(`["e"]`), nil), BroadcastOptions{})
+	if len(s.offsets) != 1 || s.offsets[0] != "" {
+		t.Fatalf("offsets %q: an adapter built WithoutRecovery added one", s.offsets)
+	}
+	if RecoveryOf(WithoutRecovery(recNamespace{Recovery{MaxDisconnectionDuration: time.Minute}})).Enabled() {
+		t.Fatal("WithoutRecovery kept the configuration")
+	}
+}

@@ -66,6 +66,15 @@ func RecoveryOf(ns Namespace) Recovery {
 	return Recovery{}
 }
 
+// WithoutRecovery returns ns without its recovery configuration. A cluster adapter that
+// keeps its local rooms in an in-memory adapter builds that one with it, so that the
+// in-memory adapter neither adds offsets nor keeps packets on its own: recovery is the
+// cluster adapter's to offer, through SessionStore, or not at all.
+func WithoutRecovery(ns Namespace) Namespace { return plainNamespace{ns} }
+
+// plainNamespace hides every method of a Namespace but the interface's own.
+type plainNamespace struct{ Namespace }
+
 // Session is what connection state recovery keeps of a socket whose connection was lost,
 // and what it gives back when the client reconnects in time.
 type Session struct {
