@@ -132,3 +132,13 @@ func BenchmarkJSONMarshalReference(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkSplitEvent(b *testing.B) {
+	data := benchEvent[1:]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, args, err := SplitEvent(data); err != nil || len(args) != 1 {
+			b.Fatal(err)
+		}
+	}
+}

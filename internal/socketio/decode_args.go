@@ -29,7 +29,8 @@ func AppendSplitArgs(dst []json.RawMessage, data json.RawMessage) ([]json.RawMes
 // SplitEvent splits the data of an EVENT into the event name and the raw arguments. The
 // reference client allows a number as event name; it is returned as its JSON text.
 func SplitEvent(data json.RawMessage) (string, []json.RawMessage, error) {
-	elems, err := SplitArgs(data)
+	// Room for the name and three arguments: one allocation for most events.
+	elems, err := AppendSplitArgs(make([]json.RawMessage, 0, 4), data)
 	if err != nil {
 		return "", nil, err
 	}
