@@ -133,20 +133,23 @@ func (cl *client) onConnect(p *socketio.Packet) {
 			Data: json.RawMessage(`{"message":"Server is shutting down"}`)})
 		return
 	}
-	nsp := cl.srv.lookup(p.Namespace, p.Data)
+	nsp, refusal := cl.srv.lookup(p.Namespace, p.Data)
 	if nsp == nil {
-		cl.sendPacket(&socketio.Packet{Type: socketio.ConnectError, Namespace: p.Namespace, Data: invalidNamespace})
+		cl.sendPacket(&socketio.Packet{Type: socketio.ConnectError, Namespace: p.Namespace, Data: refusal})
 		return
 	}
+	// The socket made below holds the use lookup took until it closes.
 	cl.mu.Lock()
 	if cl.closed {
 		cl.mu.Unlock()
+		nsp.release()
 		return
 	}
 	for _, s := range cl.sockets {
 		if s.nsp == nsp {
 			// A second CONNECT to a joined namespace is a protocol violation.
 			cl.mu.Unlock()
+			nsp.release()
 			cl.conn.Close()
 			return
 		}

@@ -89,6 +89,14 @@ type Config struct {
 	MaxRateRefusals int
 	// RateRefusalWindow is the window of MaxRateRefusals. Zero: 10s.
 	RateRefusalWindow time.Duration
+	// KeepEmptyChildNamespaces keeps the child namespaces of a pattern (OfPattern,
+	// OfFunc) after their last socket left. Zero: an empty child is removed and its
+	// adapter closed, as socket.io's cleanupEmptyChildNamespaces does.
+	KeepEmptyChildNamespaces bool
+	// MaxChildNamespaces bounds the child namespaces one pattern holds at once; a CONNECT
+	// that would create one more is refused with "Too many namespaces". Zero: 10,000.
+	// Negative: no bound.
+	MaxChildNamespaces int
 	// DisableErrorAck stops failed events from being answered with an error
 	// acknowledgement; the client's emitWithAck then waits for its own timeout.
 	DisableErrorAck bool
@@ -153,6 +161,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.EventQueueSize == 0 {
 		c.EventQueueSize = 256
+	}
+	if c.MaxChildNamespaces == 0 {
+		c.MaxChildNamespaces = 10_000
 	}
 	if c.MaxRateRefusals == 0 {
 		c.MaxRateRefusals = 100

@@ -33,10 +33,14 @@ type Namespace struct {
 
 	registry // middleware, hooks and handlers, under its own lock
 
-	// mu guards onServerEmit and sockets.
+	// mu guards onServerEmit, sockets, uses and removed.
 	mu           sync.RWMutex
 	onServerEmit map[string][]func(args Args, reply func(any))
 	sockets      map[string]*Socket
+	uses         int  // sockets holding the namespace, for child cleanup (children.go)
+	removed      bool // an empty child, removed from the server
+
+	closeOnce sync.Once // closeAdapter
 }
 
 // registry holds what is registered on a namespace or a parent namespace.
@@ -332,14 +336,19 @@ type ParentNamespace struct {
 
 	// mu guards children.
 	mu       sync.RWMutex
-	children []*Namespace
+	children map[*Namespace]struct{}
 }
 
-// Children returns the namespaces created so far.
+// Children returns the child namespaces that exist now: those with sockets (and, with
+// Config.KeepEmptyChildNamespaces, every one created so far).
 func (p *ParentNamespace) Children() []*Namespace {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return append([]*Namespace(nil), p.children...)
+	out := make([]*Namespace, 0, len(p.children))
+	for n := range p.children {
+		out = append(out, n)
+	}
+	return out
 }
 
 // Emit sends an event to every socket of every child namespace.
@@ -350,10 +359,4 @@ func (p *ParentNamespace) Emit(event string, args ...any) error {
 		}
 	}
 	return nil
-}
-
-func (p *ParentNamespace) addChild(n *Namespace) {
-	p.mu.Lock()
-	p.children = append(p.children, n)
-	p.mu.Unlock()
 }

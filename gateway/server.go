@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -164,8 +165,11 @@ func (s *Server) MustOf(name string) *Namespace {
 func (s *Server) createNamespace(name string, parent *ParentNamespace) (*Namespace, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n := s.nsps[name]; n != nil {
+	if n := s.nsps[name]; n != nil && !n.isRemoved() {
 		return n, nil
+	}
+	if parent != nil && s.cfg.MaxChildNamespaces > 0 && parent.childCount() >= s.cfg.MaxChildNamespaces {
+		return nil, errTooManyChildren
 	}
 	n := newNamespace(s, name, parent)
 	a, err := s.adapterFactory(adapterView{n})
@@ -200,9 +204,7 @@ func (s *Server) removeNamespace(n *Namespace) {
 	}
 	delete(s.nsps, n.name)
 	s.mu.Unlock()
-	if err := n.adapter.Close(); err != nil {
-		s.logger.Warn("gateway: closing adapter", "namespace", n.name, "err", err)
-	}
+	n.closeAdapter()
 }
 
 // OfPattern returns a parent namespace: every namespace whose name matches re is created on
@@ -215,7 +217,7 @@ func (s *Server) OfPattern(re *regexp.Regexp) *ParentNamespace {
 // OfFunc is OfPattern with a function deciding, from the name and the CONNECT auth
 // payload, whether a namespace may be created.
 func (s *Server) OfFunc(match func(name string, auth []byte) bool) *ParentNamespace {
-	p := &ParentNamespace{srv: s, match: match, registry: registry{owner: s}}
+	p := &ParentNamespace{srv: s, match: match, registry: registry{owner: s}, children: map[*Namespace]struct{}{}}
 	s.mu.Lock()
 	s.parents = append(s.parents, p)
 	s.mu.Unlock()
@@ -223,25 +225,40 @@ func (s *Server) OfFunc(match func(name string, auth []byte) bool) *ParentNamesp
 }
 
 // lookup finds the namespace for a CONNECT, creating a dynamic one when a parent matches.
-func (s *Server) lookup(name string, auth []byte) *Namespace {
-	s.mu.RLock()
-	n := s.nsps[name]
-	parents := s.parents
-	s.mu.RUnlock()
-	if n != nil {
-		return n
-	}
-	for _, p := range parents {
-		if p.match(name, auth) {
-			n, err := s.createNamespace(name, p)
-			if err != nil {
-				s.logger.Error("gateway: creating dynamic namespace", "namespace", name, "err", err)
-				return nil
+func (s *Server) lookup(name string, auth []byte) (*Namespace, json.RawMessage) {
+	// A child found while its last socket leaves cannot be used: look again, and the
+	// second look creates a fresh one.
+	for range 3 {
+		s.mu.RLock()
+		n := s.nsps[name]
+		parents := s.parents
+		s.mu.RUnlock()
+		if n == nil {
+			for _, p := range parents {
+				if !p.match(name, auth) {
+					continue
+				}
+				var err error
+				if n, err = s.createNamespace(name, p); err != nil {
+					if errors.Is(err, errTooManyChildren) {
+						s.logger.Debug("gateway: refusing a child namespace: the pattern has its maximum",
+							"namespace", name, "max", s.cfg.MaxChildNamespaces)
+						return nil, tooManyNamespaces
+					}
+					s.logger.Error("gateway: creating dynamic namespace", "namespace", name, "err", err)
+					return nil, invalidNamespace
+				}
+				break
 			}
-			return n
+			if n == nil {
+				return nil, invalidNamespace
+			}
+		}
+		if n.acquire() {
+			return n, nil
 		}
 	}
-	return nil
+	return nil, invalidNamespace
 }
 
 func (s *Server) namespaces() []*Namespace {
@@ -308,9 +325,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.eio.Shutdown(lctx)
 	cancel()
 	for _, n := range s.namespaces() {
-		if cerr := n.adapter.Close(); cerr != nil {
-			s.logger.Warn("gateway: closing adapter", "namespace", n.name, "err", cerr)
-		}
+		n.closeAdapter()
 	}
 	return err
 }

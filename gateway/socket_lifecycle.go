@@ -106,7 +106,7 @@ func (s *Socket) refuse(err error) {
 		data = json.RawMessage(`{"message":"connection refused"}`)
 	}
 	s.mu.Lock()
-	s.state.Store(stateClosed)
+	prev := s.state.Swap(stateClosed)
 	s.stopTimerLocked()
 	cancel := s.cancel
 	s.mu.Unlock()
@@ -115,6 +115,9 @@ func (s *Socket) refuse(err error) {
 	}
 	s.client.remove(s)
 	s.nsp.adapter.DelAll(adapterSocket{s}) // in case a middleware joined rooms
+	if prev != stateClosed {
+		s.nsp.release()
+	}
 	_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.ConnectError, Namespace: s.nsp.name, Data: data})...)
 }
 
@@ -140,6 +143,7 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	s.nsp.adapter.DelAll(adapterSocket{s})
 	s.nsp.removeSocket(s)
 	s.client.remove(s)
+	s.nsp.release() // the last socket of a child namespace removes it
 	if cancel != nil {
 		cancel()
 	}
