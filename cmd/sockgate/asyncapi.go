@@ -37,7 +37,7 @@ func componentKey(s string) string {
 // namespace, a receive operation per subscribed event (its acknowledgement as the reply),
 // a send operation per emitted event, and the "exception" event of failures.
 func writeAsyncAPI(pkg *pkgInfo, gws []*gatewayDecl, docs map[token.Pos]string, errorBody types.Type, version string) ([]byte, error) {
-	sw := &schemaWriter{n: newNamer(pkg.types), docs: docs}
+	sw := &schemaWriter{n: newNamer(pkg.types), docs: docs, fset: pkg.fset}
 	doc := asyncAPIDoc{
 		AsyncAPI: "3.0.0",
 		Info: object{

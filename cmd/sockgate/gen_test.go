@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,5 +230,19 @@ func TestGenErrors(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not say %q:\n%s", want, msg)
 		}
+	}
+}
+
+// TestPosLess checks the order of declarations across files: by file name, then offset,
+// not by position, which depends on the order the files were parsed in (in parallel).
+func TestPosLess(t *testing.T) {
+	fset := token.NewFileSet()
+	b := fset.AddFile("b.go", -1, 100) // parsed first: lower positions
+	a := fset.AddFile("a.go", -1, 100)
+	if !posLess(fset, a.Pos(10), b.Pos(5)) || posLess(fset, b.Pos(5), a.Pos(10)) {
+		t.Error("a.go does not come before b.go")
+	}
+	if !posLess(fset, b.Pos(1), b.Pos(2)) || posLess(fset, b.Pos(2), b.Pos(1)) {
+		t.Error("offsets within a file out of order")
 	}
 }

@@ -27,6 +27,7 @@ type pkgInfo struct {
 	dir      string
 	types    *types.Package
 	docs     map[token.Pos]string
+	fset     *token.FileSet
 	gateways []*gatewayDecl
 }
 
@@ -155,7 +156,7 @@ func loadPackages(dir string, patterns ...string) ([]*pkgInfo, error) {
 
 // readPackage finds the gateways of p: struct types that embed decorators.Gateway.
 func readPackage(p *packages.Package) (*pkgInfo, error) {
-	info := &pkgInfo{name: p.Name, path: p.PkgPath, types: p.Types}
+	info := &pkgInfo{name: p.Name, path: p.PkgPath, types: p.Types, fset: p.Fset}
 	if len(p.GoFiles) > 0 {
 		info.dir = dirOf(p.GoFiles[0])
 	}
@@ -172,7 +173,8 @@ func readPackage(p *packages.Package) (*pkgInfo, error) {
 			named = append(named, tn)
 		}
 	}
-	sort.Slice(named, func(i, j int) bool { return named[i].Pos() < named[j].Pos() })
+	// Source order, file by file: positions alone depend on the order files were parsed in.
+	sort.Slice(named, func(i, j int) bool { return posLess(p.Fset, named[i].Pos(), named[j].Pos()) })
 	for _, tn := range named {
 		nt, ok := tn.Type().(*types.Named)
 		if !ok || nt.TypeParams().Len() > 0 {
@@ -493,4 +495,13 @@ func dirOf(file string) string {
 		return file[:i]
 	}
 	return "."
+}
+
+// posLess orders positions by file name, then offset.
+func posLess(fset *token.FileSet, a, b token.Pos) bool {
+	pa, pb := fset.Position(a), fset.Position(b)
+	if pa.Filename != pb.Filename {
+		return pa.Filename < pb.Filename
+	}
+	return pa.Offset < pb.Offset
 }

@@ -14,6 +14,7 @@ import (
 type schemaWriter struct {
 	n    *namer
 	docs map[token.Pos]string
+	fset *token.FileSet
 }
 
 type object = map[string]any
@@ -56,7 +57,7 @@ func (w *schemaWriter) inline(t types.Type) object {
 // declaration is the schema of named type nt under components.schemas.
 func (w *schemaWriter) declaration(nt *types.Named) object {
 	s := w.inline(nt)
-	if lits := constValues(nt); len(lits) > 0 {
+	if lits := constValues(w.fset, nt); len(lits) > 0 {
 		s["enum"] = lits
 	}
 	if d := strings.TrimSpace(typeDoc(w.docs, nt)); d != "" {
@@ -227,9 +228,9 @@ func setBound(s object, k jsonKind, side, param string, exclusive bool) {
 }
 
 // constValues lists the values of the constants of named type nt, for an enum.
-func constValues(nt *types.Named) []any {
+func constValues(fset *token.FileSet, nt *types.Named) []any {
 	var out []any
-	for _, lit := range constLiterals(nt) {
+	for _, lit := range constLiterals(fset, nt) {
 		if s, err := strconv.Unquote(lit); err == nil {
 			out = append(out, s)
 			continue

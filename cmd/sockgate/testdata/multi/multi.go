@@ -24,25 +24,6 @@ type Line struct {
 // OnSay says a line.
 func (g *ChatGateway) OnSay(s *gateway.Socket, in Line) (Line, error) { return in, nil }
 
-// ChatAdminGateway adds events to "/chat".
-type ChatAdminGateway struct {
-	decorators.Gateway `namespace:"/chat"`
-
-	_ decorators.Subscribe `ws:"kick"`
-
-	_ decorators.Emits[Line]   `ws:"said"`
-	_ decorators.Emits[Kicked] `ws:"kicked"`
-}
-
-// Kicked tells who left.
-type Kicked struct {
-	ID     string `json:"id"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// OnKick removes a socket.
-func (g *ChatAdminGateway) OnKick(id string) error { return nil }
-
 // AdminUsersGateway serves "/admin/users".
 type AdminUsersGateway struct {
 	decorators.Gateway `namespace:"/admin/users"`

@@ -22,15 +22,15 @@ export interface AdminUsersServerToClientEvents {
   exception: (err: ErrorBody) => void;
 }
 
-/** Events a client sends to namespace "/chat" (ChatGateway, ChatAdminGateway). */
+/** Events a client sends to namespace "/chat" (ChatAdminGateway, ChatGateway). */
 export interface ChatClientToServerEvents {
-  /** OnSay says a line. */
-  "say": (payload: Line, ack: (res: Line | ErrorBody) => void) => void;
   /** OnKick removes a socket. */
   "kick": (id: string) => void;
+  /** OnSay says a line. */
+  "say": (payload: Line, ack: (res: Line | ErrorBody) => void) => void;
 }
 
-/** Events the server sends on namespace "/chat" (ChatGateway, ChatAdminGateway). */
+/** Events the server sends on namespace "/chat" (ChatAdminGateway, ChatGateway). */
 export interface ChatServerToClientEvents {
   "said": (payload: Line) => void;
   "kicked": (payload: Kicked) => void;

@@ -14,21 +14,6 @@ const sockgateSeamVersion = 1
 // instead of building them by reflection, after checking that they still match the struct
 // tags (events, methods, use names and rates).
 func init() {
-	gateway.RegisterGenerated(sockgateSeamVersion, func(g *ChatGateway) []gateway.HandlerSpec {
-		return []gateway.HandlerSpec{
-			{
-				Event:  "say",
-				Method: "OnSay",
-				Invoke: func(e *gateway.Event) (func() (any, error), error) {
-					b0, err := gateway.Body[Line](e, 0)
-					if err != nil {
-						return nil, err
-					}
-					return func() (any, error) { return g.OnSay(e.Socket(), b0) }, nil
-				},
-			},
-		}
-	})
 	gateway.RegisterGenerated(sockgateSeamVersion, func(g *ChatAdminGateway) []gateway.HandlerSpec {
 		return []gateway.HandlerSpec{
 			{
@@ -40,6 +25,21 @@ func init() {
 						return nil, err
 					}
 					return func() (any, error) { return nil, g.OnKick(b0) }, nil
+				},
+			},
+		}
+	})
+	gateway.RegisterGenerated(sockgateSeamVersion, func(g *ChatGateway) []gateway.HandlerSpec {
+		return []gateway.HandlerSpec{
+			{
+				Event:  "say",
+				Method: "OnSay",
+				Invoke: func(e *gateway.Event) (func() (any, error), error) {
+					b0, err := gateway.Body[Line](e, 0)
+					if err != nil {
+						return nil, err
+					}
+					return func() (any, error) { return g.OnSay(e.Socket(), b0) }, nil
 				},
 			},
 		}
