@@ -12,7 +12,6 @@ test: fmt-check vet generate-check redis-deps interop-deps web-deps test-go
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# bench/zishang is a Go module of its own (the main module must not depend on it).
 # Regenerates every generated file (go generate ./...) and fails when that changes the
 # tree: a committed file out of date, or a generated file never committed.
 generate-check:
@@ -23,6 +22,7 @@ generate-check:
 	  echo "go generate ./... changed the tree: run it and commit the result"; git status --short; exit 1; \
 	fi
 
+# bench/zishang is a Go module of its own (the main module must not depend on it).
 vet:
 	$(GO) vet ./...
 	cd bench/zishang && $(GO) vet ./...

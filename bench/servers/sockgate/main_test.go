@@ -18,15 +18,13 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestScenarios runs every generator scenario, scaled down, against the bench server.
 func TestScenarios(t *testing.T) {
-	run(t, gateway.Config{Addr: "127.0.0.1:0"})
+	run(t, Config("127.0.0.1:0", "", 0))
 }
 
 // TestScenariosWithFeatures does it with the features the -rate and -recovery flags turn
 // on (a rate high enough for the scenarios' traffic).
 func TestScenariosWithFeatures(t *testing.T) {
-	cfg := gateway.Config{Addr: "127.0.0.1:0", EventRate: "100000/s"}
-	cfg.ConnectionStateRecovery.MaxDisconnectionDuration = 2 * time.Minute
-	run(t, cfg)
+	run(t, Config("127.0.0.1:0", "100000/s", 2*time.Minute))
 }
 
 func run(t *testing.T, cfg gateway.Config) {
