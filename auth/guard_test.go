@@ -249,7 +249,7 @@ func TestRemoteIdentity(t *testing.T) {
 	c.send(`40/secure,` + authPayload(tok))
 	c.expectPrefix(`40/secure,{"sid"`)
 
-	socks, err := srv.MustOf("/secure").FetchSockets(context.Background())
+	socks, err := of(t, srv, "/secure").FetchSockets(context.Background())
 	if err != nil || len(socks) != 1 {
 		t.Fatalf("FetchSockets: %d, %v", len(socks), err)
 	}
@@ -263,7 +263,7 @@ func TestRemoteIdentity(t *testing.T) {
 	// A socket of a namespace without the guard carries none.
 	c.send(`40`)
 	c.expectPrefix(`40{"sid"`)
-	socks, err = srv.MustOf("/").FetchSockets(context.Background())
+	socks, err = of(t, srv, "/").FetchSockets(context.Background())
 	if err != nil || len(socks) != 1 {
 		t.Fatalf("FetchSockets: %d, %v", len(socks), err)
 	}
@@ -353,7 +353,7 @@ func BenchmarkGuardEvent(b *testing.B) {
 	c := dial(b, hs, nil)
 	c.send(`40/secure,` + authPayload(tok))
 	c.expectPrefix(`40/secure,{"sid"`)
-	socks := srv.MustOf("/secure").Sockets()
+	socks := of(b, srv, "/secure").Sockets()
 	if len(socks) != 1 {
 		b.Fatalf("%d sockets", len(socks))
 	}
@@ -383,7 +383,7 @@ func TestGuardDisconnectsAtExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	reasons := make(chan gateway.DisconnectReason, 2)
-	nsp := srv.MustOf("/secure")
+	nsp := of(t, srv, "/secure")
 	nsp.OnConnection(func(s *gateway.Socket) {
 		s.OnDisconnect(func(r gateway.DisconnectReason) { reasons <- r })
 	})
@@ -422,4 +422,14 @@ func TestGuardDisconnectsAtExpiry(t *testing.T) {
 	// The connection stays; the expired socket may connect again with a fresh token.
 	a.send(`40/secure,` + authPayload(long))
 	a.expectPrefix(`40/secure,{"sid"`)
+}
+
+// of returns namespace name of srv, failing tb when it cannot be created.
+func of(tb testing.TB, srv *gateway.Server, name string) *gateway.Namespace {
+	tb.Helper()
+	n, err := srv.Of(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }

@@ -20,7 +20,11 @@ func exampleServer() (url string, stop func()) {
 		log.Fatal(err)
 	}
 	for _, name := range []string{"/", "/chat"} {
-		gw.MustOf(name).OnConnection(func(s *gateway.Socket) {
+		nsp, err := gw.Of(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		nsp.OnConnection(func(s *gateway.Socket) {
 			var auth struct{ Token string }
 			_ = s.DecodeAuth(&auth)
 			_ = s.Emit("welcome", "hello "+auth.Token)

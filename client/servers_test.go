@@ -86,8 +86,11 @@ func (g *gatewayServer) HeartbeatURL(t *testing.T) string {
 // mirror installs the handlers of interop/js/refserver.mjs on srv; see that file.
 func mirror(srv *gatewaytest.Server) {
 	for _, name := range []string{"/", "/chat"} {
-		nsp := srv.MustOf(name)
-		nsp.Use(func(s *gateway.Socket) error {
+		nsp, err := srv.Of(name)
+		if err != nil {
+			panic(err)
+		}
+		nsp.Use(func(_ context.Context, s *gateway.Socket) error {
 			var auth struct {
 				Token string `json:"token"`
 			}
@@ -127,7 +130,7 @@ func mirror(srv *gatewaytest.Server) {
 				}()
 			})
 			s.On("hold", func(*gateway.Event) {})
-			s.On("disconnect-me", func(*gateway.Event) { s.Disconnect(false) })
+			s.On("disconnect-me", func(*gateway.Event) { s.Disconnect() })
 			s.On("drop-me", func(*gateway.Event) { srv.DropConnections() })
 		})
 	}

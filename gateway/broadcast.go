@@ -26,9 +26,6 @@ func (o BroadcastOperator) To(rooms ...string) BroadcastOperator {
 	return o
 }
 
-// In is To.
-func (o BroadcastOperator) In(rooms ...string) BroadcastOperator { return o.To(rooms...) }
-
 // Except excludes the sockets in rooms.
 func (o BroadcastOperator) Except(rooms ...string) BroadcastOperator {
 	o.except = appendCopy(o.except, rooms)
@@ -212,5 +209,5 @@ func (r *RemoteSocket) Join(rooms ...string) { r.nsp.To(r.info.ID).SocketsJoin(r
 // Leave makes the socket leave rooms.
 func (r *RemoteSocket) Leave(rooms ...string) { r.nsp.To(r.info.ID).SocketsLeave(rooms...) }
 
-// Disconnect disconnects the socket.
-func (r *RemoteSocket) Disconnect(closeConn bool) { r.nsp.To(r.info.ID).DisconnectSockets(closeConn) }
+// Disconnect disconnects the socket from its namespace.
+func (r *RemoteSocket) Disconnect() { r.nsp.To(r.info.ID).DisconnectSockets(false) }

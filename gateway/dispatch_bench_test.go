@@ -30,7 +30,7 @@ func dispatchFixture(b *testing.B) (*handler, *Socket, json.RawMessage) {
 		b.Fatal(err)
 	}
 	h := &handler{spec: g.specs[0], gateway: g.value.Interface(), pipeline: g.pipeline}
-	return h, &Socket{nsp: srv.MustOf("/")}, json.RawMessage(`["message",{"id":"1","text":"hello"}]`)
+	return h, &Socket{nsp: srv.main}, json.RawMessage(`["message",{"id":"1","text":"hello"}]`)
 }
 
 // BenchmarkDispatch is the framework's path for one event: split the arguments, decode

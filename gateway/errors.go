@@ -105,16 +105,6 @@ const (
 	ReasonSlowConsumer DisconnectReason = "slow consumer"
 )
 
-// disconnectError is returned by a handler to close the socket instead of answering.
-type disconnectError struct{ close bool }
-
-func (d *disconnectError) Error() string { return "gateway: disconnect requested by handler" }
-
-// Disconnect returns an error that, returned from an event handler, disconnects the socket
-// from its namespace (and, with closeConn, closes the whole connection). It is not reported
-// to the client as an error.
-func Disconnect(closeConn bool) error { return &disconnectError{close: closeConn} }
-
 // Errors returned by the runtime.
 var (
 	// ErrDisconnected ends a wait for an acknowledgement when the socket goes away.
@@ -125,6 +115,10 @@ var (
 	ErrAckTimeout = errors.New("gateway: operation has timed out")
 	// ErrServerClosed is returned by operations on a server that is shutting down.
 	ErrServerClosed = errors.New("gateway: server closed")
+	// ErrDisconnectSocket, returned (or wrapped) by an event handler, disconnects the
+	// socket from its namespace instead of answering, as Socket.Disconnect does; it is not
+	// reported to the client as an error.
+	ErrDisconnectSocket = errors.New("gateway: disconnect requested by the handler")
 	// ErrNoAck is returned by Event.Ack when the client did not ask for an acknowledgement.
 	ErrNoAck = errors.New("gateway: the client did not ask for an acknowledgement")
 )

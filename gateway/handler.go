@@ -72,9 +72,8 @@ func (h *handler) run(ec *ExecutionContext, e *Event) (any, error) {
 
 // fail delivers an error through the exception filters, or disconnects for Disconnect.
 func (h *handler) fail(ec *ExecutionContext, e *Event, err error) {
-	var d *disconnectError
-	if errors.As(err, &d) {
-		e.socket.Disconnect(d.close)
+	if errors.Is(err, ErrDisconnectSocket) {
+		e.socket.Disconnect()
 		return
 	}
 	err = h.pipeline.filter(ec, err)

@@ -11,14 +11,12 @@ import (
 )
 
 // Middleware runs when a socket connects to a namespace, before the CONNECT reply, in the
-// order added. Returning an error refuses the connection: the client's connect_error
-// receives the message of a *ConnectError or *Error as is (with Data, or {code, details}),
-// and the text of any other error, as Node's next(err) does.
-type Middleware func(s *Socket) error
-
-// ConnectHook runs after the middleware and before the CONNECT reply, with a context that
-// ends when the socket disconnects. An error refuses the connection like a middleware's.
-type ConnectHook func(ctx context.Context, s *Socket) error
+// order added, with a context that ends when the socket disconnects. Returning an error
+// refuses the connection: the client's connect_error receives the message of a
+// *ConnectError or *Error as is (with Data, or {code, details}), and the text of any other
+// error, as Node's next(err) does. A gateway's handshake guards and its OnConnect hook run
+// after the middleware.
+type Middleware func(ctx context.Context, s *Socket) error
 
 // Namespace is a communication channel multiplexed over connections: "/" or "/chat".
 // Every method is safe for concurrent use.
@@ -48,7 +46,7 @@ type registry struct {
 	// regMu guards the fields below.
 	regMu        sync.RWMutex
 	middlewares  []Middleware
-	connectHooks []ConnectHook
+	connectHooks []Middleware // gateways' handshake guards and OnConnect hooks
 	onConnection []func(*Socket)
 	events       map[string]EventHandler
 	rates        map[string]*rateRule // per event, from rate: tags and gateway rates
@@ -76,8 +74,8 @@ func (r *registry) Use(m Middleware) {
 	r.regMu.Unlock()
 }
 
-// OnConnect adds a hook that runs after the middleware and before the CONNECT reply.
-func (r *registry) OnConnect(h ConnectHook) {
+// addConnectHook adds a gateway's hook, run after the middleware.
+func (r *registry) addConnectHook(h Middleware) {
 	r.regMu.Lock()
 	r.connectHooks = append(r.connectHooks, h)
 	r.regMu.Unlock()
@@ -110,7 +108,7 @@ func (r *registry) eventHandler(event string) EventHandler {
 	return r.events[event]
 }
 
-func (r *registry) lists() ([]Middleware, []ConnectHook, []func(*Socket)) {
+func (r *registry) lists() ([]Middleware, []Middleware, []func(*Socket)) {
 	r.regMu.RLock()
 	defer r.regMu.RUnlock()
 	return r.middlewares, r.connectHooks, r.onConnection
@@ -169,9 +167,6 @@ func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(e
 
 // To selects the sockets in rooms (a socket id is a room holding that socket).
 func (n *Namespace) To(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
-
-// In is To.
-func (n *Namespace) In(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
 
 // Except excludes the sockets in rooms.
 func (n *Namespace) Except(rooms ...string) BroadcastOperator { return n.op().Except(rooms...) }
@@ -307,7 +302,7 @@ func (n *Namespace) removeSocket(s *Socket) {
 	n.mu.Unlock()
 }
 
-func (n *Namespace) handlers() ([]Middleware, []ConnectHook, []func(*Socket)) {
+func (n *Namespace) handlers() ([]Middleware, []Middleware, []func(*Socket)) {
 	mws, hooks, conns := n.lists()
 	if p := n.parent; p != nil {
 		pm, ph, pc := p.lists()

@@ -163,7 +163,7 @@ func TestRateDefaults(t *testing.T) {
 	srv.OnConnection(func(s *Socket) {
 		s.On("echo", func(e *Event) { _ = e.Ack("ok") })
 	})
-	ns := srv.MustOf("/ns")
+	ns := of(t, srv, "/ns")
 	if err := ns.SetEventRate("1/h"); err != nil {
 		t.Fatal(err)
 	}

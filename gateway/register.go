@@ -13,24 +13,26 @@ import (
 	"github.com/sockgate/sockgate/decorators"
 )
 
-// Lifecycle hooks a gateway may implement. They are interfaces so that the compiler checks
-// their signatures.
+// Lifecycle hooks a gateway may implement (NestJS's interfaces of the same names). They are
+// interfaces so that the compiler checks their signatures; Register refuses a method named
+// like a hook with another signature.
 type (
-	// AfterInit is called once, when the gateway is registered, with its namespace (nil for
-	// a pattern namespace). An error fails the registration.
-	AfterInit interface {
+	// OnGatewayInit: AfterInit is called once, when the gateway is registered, with its
+	// namespace (nil for a pattern namespace), before its handlers are attached. An error
+	// fails the registration and nothing is attached.
+	OnGatewayInit interface {
 		AfterInit(n *Namespace) error
 	}
-	// OnConnect runs for every socket after the middleware and guards, before the CONNECT
-	// reply. An error refuses the connection: the client's connect_error carries its
-	// message (and, for an *Error, {code, details} as data). What it emits or joins takes
-	// effect after the reply.
-	OnConnect interface {
+	// OnGatewayConnect: OnConnect runs for every socket after the middleware and the
+	// gateway's guards, before the CONNECT reply. An error refuses the connection: the
+	// client's connect_error carries its message (and, for an *Error, {code, details} as
+	// data). What it emits or joins takes effect after the reply.
+	OnGatewayConnect interface {
 		OnConnect(ctx context.Context, s *Socket) error
 	}
-	// OnDisconnect runs once per socket when it disconnects, after the handlers of the
-	// events it sent before, with socket.io's reason string.
-	OnDisconnect interface {
+	// OnGatewayDisconnect: OnDisconnect runs once per socket when it disconnects, after the
+	// handlers of the events it sent before, with socket.io's reason string.
+	OnGatewayDisconnect interface {
 		OnDisconnect(s *Socket, reason DisconnectReason)
 	}
 )
@@ -53,9 +55,9 @@ var hookSignatures = []struct {
 	iface  reflect.Type
 	want   string
 }{
-	{"AfterInit", reflect.TypeFor[AfterInit](), "AfterInit(*gateway.Namespace) error"},
-	{"OnConnect", reflect.TypeFor[OnConnect](), "OnConnect(context.Context, *gateway.Socket) error"},
-	{"OnDisconnect", reflect.TypeFor[OnDisconnect](), "OnDisconnect(*gateway.Socket, gateway.DisconnectReason)"},
+	{"AfterInit", reflect.TypeFor[OnGatewayInit](), "AfterInit(*gateway.Namespace) error"},
+	{"OnConnect", reflect.TypeFor[OnGatewayConnect](), "OnConnect(context.Context, *gateway.Socket) error"},
+	{"OnDisconnect", reflect.TypeFor[OnGatewayDisconnect](), "OnDisconnect(*gateway.Socket, gateway.DisconnectReason)"},
 }
 
 // Register discovers the handlers of a gateway and attaches them to the server. gw must be
@@ -579,8 +581,7 @@ func (s *Server) attach(g *gatewayInfo) error {
 	}
 
 	type target interface {
-		Use(Middleware)
-		OnConnect(ConnectHook)
+		addConnectHook(Middleware)
 		OnConnection(func(*Socket))
 		Handle(string, EventHandler)
 		limitEvent(string, *rateRule)
@@ -604,7 +605,7 @@ func (s *Server) attach(g *gatewayInfo) error {
 			return err
 		}
 		nsp, t = n, n
-		if ai, ok := gw.(AfterInit); ok {
+		if ai, ok := gw.(OnGatewayInit); ok {
 			if err := ai.AfterInit(nsp); err != nil {
 				if !existed {
 					s.removeNamespace(n)
@@ -614,7 +615,7 @@ func (s *Server) attach(g *gatewayInfo) error {
 		}
 	}
 	if g.pattern != nil {
-		if ai, ok := gw.(AfterInit); ok {
+		if ai, ok := gw.(OnGatewayInit); ok {
 			if err := ai.AfterInit(nil); err != nil {
 				return fmt.Errorf("gateway: %s.AfterInit: %w", g.name, err)
 			}
@@ -622,14 +623,14 @@ func (s *Server) attach(g *gatewayInfo) error {
 	}
 	hp := g.pipeline
 	if len(hp.guards) > 0 {
-		t.OnConnect(func(ctx context.Context, sock *Socket) error {
+		t.addConnectHook(func(ctx context.Context, sock *Socket) error {
 			return hp.runGuards(&ExecutionContext{Context: ctx, Socket: sock, Gateway: gw})
 		})
 	}
-	if oc, ok := gw.(OnConnect); ok {
-		t.OnConnect(oc.OnConnect)
+	if oc, ok := gw.(OnGatewayConnect); ok {
+		t.addConnectHook(oc.OnConnect)
 	}
-	if od, ok := gw.(OnDisconnect); ok {
+	if od, ok := gw.(OnGatewayDisconnect); ok {
 		t.OnConnection(func(sock *Socket) {
 			sock.OnDisconnect(func(r DisconnectReason) { od.OnDisconnect(sock, r) })
 		})

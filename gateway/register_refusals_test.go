@@ -166,7 +166,7 @@ func TestRegisterRefusesWhatWouldFailLater(t *testing.T) {
 					t.Errorf("error does not mention %q:\n%v", want, err)
 				}
 			}
-			if srv.MustOf("/").handler("ok") != nil || srv.MustOf("/").handler("good") != nil {
+			if of(t, srv, "/").handler("ok") != nil || of(t, srv, "/").handler("good") != nil {
 				t.Error("a refused gateway was attached")
 			}
 		})
@@ -194,7 +194,7 @@ func TestRegisterAttachesNothingWhenAfterInitFails(t *testing.T) {
 	c.expect(`44/init,{"message":"Invalid namespace"}`)
 
 	// The namespace existed before: it stays, without the gateway's handlers.
-	n := srv.MustOf("/init")
+	n := of(t, srv, "/init")
 	if err := srv.Register(&failingInit{}); err == nil {
 		t.Fatal("no error")
 	}

@@ -81,7 +81,7 @@ func (g *chatGateway) OnRespond(s string) Response { return Response{Event: "ans
 
 func (g *chatGateway) OnRaw(a Args, e *Event) int { return a.Len() }
 
-func (g *chatGateway) OnLeave() error { return Disconnect(false) }
+func (g *chatGateway) OnLeave() error { return ErrDisconnectSocket }
 
 func (g *chatGateway) OnWait(ctx context.Context) {
 	close(g.ctxStarted)

@@ -28,6 +28,8 @@ type Server struct {
 	adapterFactory adapter.Factory
 	prefix         string // Path without its trailing slash
 
+	main *Namespace // "/", from NewServer on
+
 	// mu guards nsps and parents.
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -115,9 +117,11 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 			return nil
 		},
 	}, (*engineHandler)(s))
-	if _, err := s.Of("/"); err != nil {
+	main, err := s.Of("/")
+	if err != nil {
 		return nil, err
 	}
+	s.main = main
 	return s, nil
 }
 
@@ -150,16 +154,6 @@ func (s *Server) Of(name string) (*Namespace, error) {
 		return n, nil
 	}
 	return s.createNamespace(name, nil)
-}
-
-// MustOf is Of for names known to be valid at compile time, such as "/chat". It panics
-// only if the adapter factory fails.
-func (s *Server) MustOf(name string) *Namespace {
-	n, err := s.Of(name)
-	if err != nil {
-		panic(err)
-	}
-	return n
 }
 
 func (s *Server) createNamespace(name string, parent *ParentNamespace) (*Namespace, error) {
@@ -272,22 +266,19 @@ func (s *Server) namespaces() []*Namespace {
 }
 
 // Use adds middleware to the main namespace "/".
-func (s *Server) Use(m Middleware) { s.MustOf("/").Use(m) }
+func (s *Server) Use(m Middleware) { s.main.Use(m) }
 
 // OnConnection adds a connection handler to the main namespace "/".
-func (s *Server) OnConnection(h func(*Socket)) { s.MustOf("/").OnConnection(h) }
+func (s *Server) OnConnection(h func(*Socket)) { s.main.OnConnection(h) }
 
 // Emit sends an event to every socket of the main namespace.
-func (s *Server) Emit(event string, args ...any) error { return s.MustOf("/").Emit(event, args...) }
+func (s *Server) Emit(event string, args ...any) error { return s.main.Emit(event, args...) }
 
 // To selects sockets of the main namespace in rooms.
-func (s *Server) To(rooms ...string) BroadcastOperator { return s.MustOf("/").To(rooms...) }
-
-// In is To.
-func (s *Server) In(rooms ...string) BroadcastOperator { return s.To(rooms...) }
+func (s *Server) To(rooms ...string) BroadcastOperator { return s.main.To(rooms...) }
 
 // Except excludes sockets of the main namespace in rooms.
-func (s *Server) Except(rooms ...string) BroadcastOperator { return s.MustOf("/").Except(rooms...) }
+func (s *Server) Except(rooms ...string) BroadcastOperator { return s.main.Except(rooms...) }
 
 // Count returns the number of open Engine.IO connections.
 func (s *Server) Count() int { return s.eio.Count() }

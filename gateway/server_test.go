@@ -83,7 +83,7 @@ func TestBinaryBothWays(t *testing.T) {
 
 func TestMiddlewareRefusal(t *testing.T) {
 	srv, hs := newTestServer(t, Config{})
-	srv.Use(func(s *Socket) error {
+	srv.Use(func(_ context.Context, s *Socket) error {
 		var auth struct{ Token string }
 		_ = s.DecodeAuth(&auth)
 		if auth.Token != "good" {
@@ -91,8 +91,8 @@ func TestMiddlewareRefusal(t *testing.T) {
 		}
 		return nil
 	})
-	admin := srv.MustOf("/admin")
-	admin.Use(func(*Socket) error { return NewError(CodePermissionDenied, "admins only") })
+	admin := of(t, srv, "/admin")
+	admin.Use(func(context.Context, *Socket) error { return NewError(CodePermissionDenied, "admins only") })
 	admin.OnConnection(func(*Socket) { t.Error("refused socket reached the connection handler") })
 	c := dialRaw(t, hs)
 	c.send(`40{"token":"bad"}`)
@@ -127,8 +127,8 @@ func TestEventsWaitForConnectHooks(t *testing.T) {
 	var order []string
 	var mu sync.Mutex
 	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
-	nsp := srv.MustOf("/")
-	nsp.OnConnect(func(ctx context.Context, s *Socket) error {
+	nsp := of(t, srv, "/")
+	nsp.Use(func(ctx context.Context, s *Socket) error {
 		<-release
 		note("connect-hook")
 		_ = s.Emit("welcome") // held until after the CONNECT reply
@@ -197,15 +197,15 @@ func TestRoomsAndBroadcast(t *testing.T) {
 	_ = sb.Emit("marker")
 	b.expect(`42["marker"]`)
 
-	srv.In("r2").SocketsJoin("r3")
-	if !sb.In("r3") || sc.In("r3") {
+	srv.To("r2").SocketsJoin("r3")
+	if !sb.IsInRoom("r3") || sc.IsInRoom("r3") {
 		t.Fatal("SocketsJoin did not reach exactly r2")
 	}
-	srv.In("r3").SocketsLeave("r3")
-	if sa.In("r3") {
+	srv.To("r3").SocketsLeave("r3")
+	if sa.IsInRoom("r3") {
 		t.Fatal("SocketsLeave")
 	}
-	found, err := srv.MustOf("/").In("r1").FetchSockets(context.Background())
+	found, err := of(t, srv, "/").To("r1").FetchSockets(context.Background())
 	if err != nil || len(found) != 1 || found[0].ID() != sa.ID() {
 		t.Fatalf("FetchSockets %v %v", found, err)
 	}
@@ -220,10 +220,10 @@ func TestRoomsAndBroadcast(t *testing.T) {
 		t.Fatalf("LocalSocketIDs except r2: %d sockets, want 1", n)
 	}
 	sa.Leave("r1")
-	if sa.In("r1") {
+	if sa.IsInRoom("r1") {
 		t.Fatal("Leave")
 	}
-	srv.MustOf("/").In(sc.ID()).DisconnectSockets(false)
+	of(t, srv, "/").To(sc.ID()).DisconnectSockets(false)
 	c.expect(`41`)
 }
 
@@ -242,7 +242,7 @@ func TestBroadcastWithAcks(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		acks, err := srv.MustOf("/").Timeout(5*time.Second).EmitWithAck(context.Background(), "vote")
+		acks, err := of(t, srv, "/").Timeout(5*time.Second).EmitWithAck(context.Background(), "vote")
 		res <- result{acks, err}
 	}()
 	for _, c := range []*rawClient{a, b} {
@@ -256,7 +256,7 @@ func TestBroadcastWithAcks(t *testing.T) {
 	}
 	// With one client silent, the timeout returns what arrived.
 	go func() {
-		acks, err := srv.MustOf("/").Timeout(200*time.Millisecond).EmitWithAck(context.Background(), "vote")
+		acks, err := of(t, srv, "/").Timeout(200*time.Millisecond).EmitWithAck(context.Background(), "vote")
 		res <- result{acks, err}
 	}()
 	f := a.expectPrefix(`42`)
@@ -278,7 +278,7 @@ func TestDisconnects(t *testing.T) {
 	})
 	a := dialRaw(t, hs)
 	a.connect("/")
-	(<-sockets).Disconnect(false)
+	(<-sockets).Disconnect()
 	a.expect(`41`)
 	if r := <-reasons; r != ReasonServerNamespaceDisconnect {
 		t.Fatalf("reason %q", r)

@@ -192,8 +192,8 @@ func (s *Socket) Rooms() []string {
 	return []string{s.id}
 }
 
-// In reports whether the socket is in room.
-func (s *Socket) In(room string) bool {
+// IsInRoom reports whether the socket is in room.
+func (s *Socket) IsInRoom(room string) bool {
 	for _, r := range s.Rooms() {
 		if r == room {
 			return true
@@ -213,13 +213,13 @@ func (s *Socket) Broadcast() BroadcastOperator {
 }
 
 // Disconnect disconnects the socket from its namespace; the client sees
-// "io server disconnect" and does not reconnect by itself. With closeConn, every socket of
-// the connection is disconnected and the connection is closed.
-func (s *Socket) Disconnect(closeConn bool) {
-	if !closeConn {
-		s.onClose(ReasonServerNamespaceDisconnect, true)
-		return
-	}
+// "io server disconnect" and does not reconnect by itself. The connection stays open for
+// the client's other namespaces.
+func (s *Socket) Disconnect() { s.onClose(ReasonServerNamespaceDisconnect, true) }
+
+// CloseConnection disconnects every socket of the socket's connection, this one included,
+// as Disconnect does, and closes the connection.
+func (s *Socket) CloseConnection() {
 	s.client.mu.Lock()
 	socks := append([]*Socket(nil), s.client.sockets...)
 	s.client.mu.Unlock()

@@ -41,7 +41,13 @@ func (a adapterSocket) Info() adapter.SocketInfo {
 func (a adapterSocket) Join(rooms ...string) { a.s.Join(rooms...) }
 func (a adapterSocket) Leave(room string)    { a.s.Leave(room) }
 
-func (a adapterSocket) Disconnect(closeConn bool) { a.s.Disconnect(closeConn) }
+func (a adapterSocket) Disconnect(closeConn bool) {
+	if closeConn {
+		a.s.CloseConnection()
+	} else {
+		a.s.Disconnect()
+	}
+}
 
 func (s *Socket) deliver(p *adapter.Packet, flags adapter.Flags) {
 	s.send(packetMessagesOf(p), flags.Volatile)

@@ -28,7 +28,7 @@ func (s *Socket) connect() {
 		mws = nil // socket.io's skipMiddlewares
 	}
 	for _, mw := range mws {
-		if err := s.protectErr("middleware", func() error { return mw(s) }); err != nil {
+		if err := s.protectErr("middleware", func() error { return mw(s.Context(), s) }); err != nil {
 			s.refuse(err)
 			return
 		}

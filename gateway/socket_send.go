@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/eiocodec"
@@ -29,7 +28,8 @@ func (s *Socket) Emit(event string, args ...any) error {
 	return nil
 }
 
-// EmitWithAck sends an event and waits for the client's acknowledgement until ctx ends.
+// EmitWithAck sends an event and waits for the client's acknowledgement until ctx ends;
+// when ctx's deadline passes first it returns ErrAckTimeout.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	p, err := encodeEvent(s.nsp.name, event, args)
 	if err != nil {
@@ -46,29 +46,11 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return ackArgs(a)
 	case <-ctx.Done():
 		s.dropAck(p.ID)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return Args{}, ErrAckTimeout
+		}
 		return Args{}, ctx.Err()
 	}
-}
-
-// Timeout returns a view of the socket whose EmitWithAck waits at most d.
-func (s *Socket) Timeout(d time.Duration) TimedSocket { return TimedSocket{s: s, d: d} }
-
-// TimedSocket is a Socket with an acknowledgement timeout; see Socket.Timeout.
-type TimedSocket struct {
-	s *Socket
-	d time.Duration
-}
-
-// EmitWithAck is Socket.EmitWithAck with the timeout; it returns ErrAckTimeout when it
-// passes.
-func (t TimedSocket) EmitWithAck(event string, args ...any) (Args, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), t.d)
-	defer cancel()
-	a, err := t.s.EmitWithAck(ctx, event, args...)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = ErrAckTimeout
-	}
-	return a, err
 }
 
 func (s *Socket) dropAck(id int64) {

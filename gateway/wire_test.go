@@ -153,3 +153,13 @@ func init() {
 		testLogOut = os.Stderr
 	}
 }
+
+// of returns namespace name of srv, failing tb when it cannot be created.
+func of(tb testing.TB, srv *Server, name string) *Namespace {
+	tb.Helper()
+	n, err := srv.Of(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}

@@ -97,7 +97,7 @@ func TestAcksBothWays(t *testing.T) {
 		nsp := "/acks-" + m.name
 		answers := make(chan ackResult, 2)
 		_, url := newServer(t, gateway.Config{}, func(srv *gateway.Server) {
-			srv.MustOf(nsp).OnConnection(func(s *gateway.Socket) {
+			of(t, srv, nsp).OnConnection(func(s *gateway.Socket) {
 				standard(s)
 				s.On("sum", func(e *gateway.Event) {
 					var a, b float64
@@ -120,7 +120,9 @@ func TestAcksBothWays(t *testing.T) {
 				})
 				s.On("ask-unanswered", func(e *gateway.Event) {
 					go func() {
-						a, err := s.Timeout(200 * time.Millisecond).EmitWithAck("no-answer")
+						ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+						defer cancel()
+						a, err := s.EmitWithAck(ctx, "no-answer")
 						answers <- ackResult{a, err}
 					}()
 				})
@@ -300,7 +302,7 @@ func TestNamespacesShareOneConnection(t *testing.T) {
 		left := make(chan gateway.DisconnectReason, 1)
 		srv, url := newServer(t, gateway.Config{}, func(srv *gateway.Server) {
 			for _, name := range []string{"/", "/a", "/b"} {
-				srv.MustOf(name).OnConnection(func(s *gateway.Socket) {
+				of(t, srv, name).OnConnection(func(s *gateway.Socket) {
 					standard(s)
 					_ = s.Emit("where", s.Namespace().Name())
 					if s.Namespace().Name() == "/a" {
@@ -350,8 +352,8 @@ func TestNamespacesShareOneConnection(t *testing.T) {
 func TestMiddlewareRefusal(t *testing.T) {
 	forEachMode(t, func(t *testing.T, d *interoptest.Driver, m mode) {
 		_, url := newServer(t, gateway.Config{}, func(srv *gateway.Server) {
-			private := srv.MustOf("/private")
-			private.Use(func(s *gateway.Socket) error {
+			private := of(t, srv, "/private")
+			private.Use(func(_ context.Context, s *gateway.Socket) error {
 				var auth struct {
 					Token string `json:"token"`
 				}
@@ -363,10 +365,10 @@ func TestMiddlewareRefusal(t *testing.T) {
 				return nil
 			})
 			private.OnConnection(standard)
-			srv.MustOf("/admin").Use(func(*gateway.Socket) error {
+			of(t, srv, "/admin").Use(func(context.Context, *gateway.Socket) error {
 				return gateway.NewError(gateway.CodePermissionDenied, "admins only")
 			})
-			srv.MustOf("/plain").Use(func(*gateway.Socket) error { return errors.New("go away") })
+			of(t, srv, "/plain").Use(func(context.Context, *gateway.Socket) error { return errors.New("go away") })
 		})
 		cases := []struct {
 			nsp, auth, message, data string
@@ -419,7 +421,13 @@ func TestServerDisconnect(t *testing.T) {
 						connections <- struct{}{}
 						standard(s)
 						s.OnDisconnect(func(r gateway.DisconnectReason) { reasons <- r })
-						s.On("kick-me", func(*gateway.Event) { s.Disconnect(closeConn) })
+						s.On("kick-me", func(*gateway.Event) {
+							if closeConn {
+								s.CloseConnection()
+							} else {
+								s.Disconnect()
+							}
+						})
 					})
 				})
 				c, _ := connect(t, d, url, m, interoptest.Options{
@@ -585,7 +593,7 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 		}
 
 		// A volatile broadcast reaches idle, connected clients.
-		if err := srv.MustOf("/").Volatile().To("r").Emit("vol", "x"); err != nil {
+		if err := of(t, srv, "/").Volatile().To("r").Emit("vol", "x"); err != nil {
 			t.Fatal(err)
 		}
 		barrier()
@@ -597,7 +605,7 @@ func TestRoomsAndVolatileAcrossClients(t *testing.T) {
 		// is dropped, what arrives is in order, and the connection survives.
 		const burst = 1000
 		for i := range burst {
-			if err := srv.MustOf("/").Volatile().To("r").Emit("burst", i); err != nil {
+			if err := of(t, srv, "/").Volatile().To("r").Emit("burst", i); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -685,4 +693,14 @@ func TestLargeMessages(t *testing.T) {
 		}
 		connect(t, d, url, m, interoptest.Options{})
 	})
+}
+
+// of returns namespace name of srv, failing tb when it cannot be created.
+func of(tb testing.TB, srv *gateway.Server, name string) *gateway.Namespace {
+	tb.Helper()
+	n, err := srv.Of(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }

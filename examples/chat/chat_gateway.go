@@ -50,7 +50,7 @@ func (g *ChatGateway) OnJoinRoom(s *gateway.Socket, room Name) ([]string, error)
 		return nil, err
 	}
 	r := roomOf(room)
-	if !s.In(r) {
+	if !s.IsInRoom(r) {
 		s.Join(r)
 		if err := s.To(r).Emit("user-joined", s.ID()); err != nil {
 			return nil, err

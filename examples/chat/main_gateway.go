@@ -119,7 +119,7 @@ func (g *MainGateway) OnJoinRoom(s *gateway.Socket, room Name) ([]string, error)
 		return nil, err
 	}
 	r := roomOf(room)
-	if !s.In(r) {
+	if !s.IsInRoom(r) {
 		s.Join(r)
 		if err := s.To(r).Emit("user-joined", UserNotice{UserID: userOf(s)}); err != nil {
 			return nil, err
@@ -135,7 +135,7 @@ func (g *MainGateway) OnLeaveRoom(s *gateway.Socket, room Name) ([]string, error
 		return nil, err
 	}
 	r := roomOf(room)
-	if s.In(r) {
+	if s.IsInRoom(r) {
 		s.Leave(r)
 		if err := s.To(r).Emit("user-left", UserNotice{UserID: userOf(s)}); err != nil {
 			return nil, err
@@ -151,7 +151,7 @@ func (g *MainGateway) OnRoomMessage(s *gateway.Socket, in RoomMessage) (Receipt,
 		return Receipt{}, err
 	}
 	r := roomOf(in.Room)
-	if !s.In(r) {
+	if !s.IsInRoom(r) {
 		return Receipt{}, gateway.NewError(gateway.CodePermissionDenied, "join the room before sending to it")
 	}
 	out := RoomChatMessage{Room: in.Room, Text: in.Text, UserID: userOf(s)}
