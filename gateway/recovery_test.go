@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -25,9 +26,9 @@ type recoveryFixture struct {
 func newRecoveryFixture(t *testing.T, rc ConnectionStateRecovery, opts ...Option) *recoveryFixture {
 	t.Helper()
 	srv, hs := newTestServer(t, Config{ConnectionStateRecovery: rc}, opts...)
-	f := &recoveryFixture{srv: srv, nsp: srv.MustOf("/"), lost: make(chan DisconnectReason, 64), ready: make(chan *Socket, 64)}
+	f := &recoveryFixture{srv: srv, nsp: srv.main, lost: make(chan DisconnectReason, 64), ready: make(chan *Socket, 64)}
 	f.dial = func() *rawClient { return dialRaw(t, hs) }
-	srv.Use(func(*Socket) error {
+	srv.Use(func(context.Context, *Socket) error {
 		f.middlewares.Add(1)
 		return nil
 	})
@@ -148,7 +149,7 @@ func TestRecoveryOnTheWire(t *testing.T) {
 		}
 	}
 	s2 := f.nsp.Socket(sid)
-	if s2 == nil || !s2.Recovered() || !s2.In("r") || fmt.Sprint(s2.Data()) != "map[n:1]" {
+	if s2 == nil || !s2.Recovered() || !s2.IsInRoom("r") || fmt.Sprint(s2.Data()) != "map[n:1]" {
 		t.Fatalf("recovered socket %+v", s2)
 	}
 	if n := f.middlewares.Load(); n != 1 {
@@ -200,7 +201,7 @@ func TestRecoveryNotForDeliberateDisconnects(t *testing.T) {
 		if how == "client" {
 			c.send("41")
 		} else {
-			f.nsp.Socket(sid).Disconnect(false)
+			f.nsp.Socket(sid).Disconnect()
 			c.expect("41")
 		}
 		f.waitLost(t)

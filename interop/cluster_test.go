@@ -146,7 +146,7 @@ type goSide struct {
 func (s goSide) name() string { return "G" }
 
 func (s goSide) op(x sel) gateway.BroadcastOperator {
-	o := s.srv.MustOf(orSlash(x.Nsp)).To(x.Rooms...).Except(x.Except...)
+	o := nsOf(s.srv, orSlash(x.Nsp)).To(x.Rooms...).Except(x.Except...)
 	if x.Volatile {
 		o = o.Volatile()
 	}
@@ -203,14 +203,14 @@ func (s goSide) disconnect(t *testing.T, x sel, closeConn bool) {
 
 func (s goSide) serverSideEmit(t *testing.T, args ...any) {
 	t.Helper()
-	if err := s.srv.MustOf("/").ServerSideEmit(args[0].(string), args[1:]...); err != nil {
+	if err := nsOf(s.srv, "/").ServerSideEmit(args[0].(string), args[1:]...); err != nil {
 		t.Fatalf("G serverSideEmit: %v", err)
 	}
 }
 
 func (s goSide) serverSideEmitWithAck(t *testing.T, args ...any) ([]json.RawMessage, string, time.Duration) {
 	start := time.Now()
-	replies, err := s.srv.MustOf("/").ServerSideEmitWithAck(context.Background(), args[0].(string), args[1:]...)
+	replies, err := nsOf(s.srv, "/").ServerSideEmitWithAck(context.Background(), args[0].(string), args[1:]...)
 	msg := ""
 	if err != nil {
 		msg = err.Error()
@@ -304,7 +304,7 @@ func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {
 	}
 	received := &syncList{ch: make(chan json.RawMessage, 1000)}
 	m.g, m.gURL = startGoNode(t, m.adapters.wrap(f), "G")
-	m.g.MustOf("/").OnServerSideEmit("note", func(args gateway.Args, _ func(any)) {
+	nsOf(m.g, "/").OnServerSideEmit("note", func(args gateway.Args, _ func(any)) {
 		raw := []json.RawMessage{json.RawMessage(`"note"`)}
 		for i := 0; i < args.Len(); i++ {
 			raw = append(raw, args.Raw(i))
@@ -312,7 +312,7 @@ func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {
 		b, _ := json.Marshal(raw)
 		received.ch <- b
 	})
-	m.g.MustOf("/").OnServerSideEmit("hold", func(gateway.Args, func(any)) {})
+	nsOf(m.g, "/").OnServerSideEmit("hold", func(gateway.Args, func(any)) {})
 	m.N, m.G = nodeSide{m.n}, goSide{srv: m.g, received: received}
 
 	waitFor(t, "both nodes counted", func() bool {

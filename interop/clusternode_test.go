@@ -174,7 +174,7 @@ func startGoNode(t *testing.T, f adapter.Factory, name string) (*gateway.Server,
 		t.Fatal(err)
 	}
 	for _, nsp := range []string{"/", "/chat"} {
-		n := srv.MustOf(nsp)
+		n := nsOf(srv, nsp)
 		n.OnConnection(func(s *gateway.Socket) {
 			s.Join("room1")
 			s.SetData(map[string]string{"server": name})

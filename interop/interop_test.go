@@ -695,6 +695,15 @@ func TestLargeMessages(t *testing.T) {
 	})
 }
 
+// nsOf is Server.Of for names that the tests know to be valid.
+func nsOf(srv *gateway.Server, name string) *gateway.Namespace {
+	n, err := srv.Of(name)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
 // of returns namespace name of srv, failing tb when it cannot be created.
 func of(tb testing.TB, srv *gateway.Server, name string) *gateway.Namespace {
 	tb.Helper()

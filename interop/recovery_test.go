@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"context"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -25,7 +26,7 @@ func newRecoveryServer(t *testing.T, rc gateway.ConnectionStateRecovery) *recove
 	t.Helper()
 	rs := &recoveryServer{lost: make(chan string, 16), connected: make(chan *gateway.Socket, 16)}
 	rs.srv, rs.url = newServer(t, gateway.Config{ConnectionStateRecovery: rc}, func(srv *gateway.Server) {
-		srv.Use(func(*gateway.Socket) error {
+		srv.Use(func(context.Context, *gateway.Socket) error {
 			rs.middlewares.Add(1)
 			return nil
 		})
@@ -86,7 +87,7 @@ func ticks(t *testing.T, c *interoptest.Socket) []float64 {
 func TestConnectionStateRecovery(t *testing.T) {
 	forEachMode(t, func(t *testing.T, d *interoptest.Driver, m mode) {
 		rs := newRecoveryServer(t, gateway.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute})
-		nsp := rs.srv.MustOf("/")
+		nsp := nsOf(rs.srv, "/")
 		c, first := connect(t, d, rs.url, m, interoptest.Options{
 			ReconnectionDelay: 50 * time.Millisecond, ReconnectionDelayMax: 100 * time.Millisecond,
 		})
@@ -121,7 +122,7 @@ func TestConnectionStateRecovery(t *testing.T) {
 			t.Fatalf("after a lost connection: %+v, want recovered with id %s", second, first.ID)
 		}
 		s2 := rs.nextSocket(t)
-		if !s2.Recovered() || s2.ID() != s1.ID() || !s2.In("room") || s2.Data() != "data of "+s1.ID() {
+		if !s2.Recovered() || s2.ID() != s1.ID() || !s2.IsInRoom("room") || s2.Data() != "data of "+s1.ID() {
 			t.Fatalf("server socket after recovery: recovered=%v id=%s rooms=%v data=%v",
 				s2.Recovered(), s2.ID(), s2.Rooms(), s2.Data())
 		}
@@ -152,7 +153,7 @@ func TestConnectionStateRecovery(t *testing.T) {
 		if third.Recovered || third.ID == first.ID {
 			t.Fatalf("after a client disconnect: %+v, want a new socket", third)
 		}
-		if s3 := rs.nextSocket(t); s3.Recovered() || s3.In("room") != true {
+		if s3 := rs.nextSocket(t); s3.Recovered() || s3.IsInRoom("room") != true {
 			t.Fatalf("new socket: recovered=%v rooms=%v", s3.Recovered(), s3.Rooms())
 		}
 	})
@@ -168,7 +169,7 @@ func TestConnectionStateRecoveryExpired(t *testing.T) {
 		Extra: map[string]any{"randomizationFactor": 0},
 	})
 	rs.nextSocket(t)
-	_ = rs.srv.MustOf("/").Emit("tick", 1)
+	_ = nsOf(rs.srv, "/").Emit("tick", 1)
 	c.WaitEvent("tick", wait)
 	c.DropConnection()
 	rs.nextLost(t)
