@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,7 @@ func TestSlowConsumerReason(t *testing.T) {
 func TestPreConnectBufferIsBounded(t *testing.T) {
 	srv, hs := newTestServer(t, Config{WriteQueueSize: 8})
 	reasons := make(chan DisconnectReason, 1)
-	srv.Use(func(s *Socket) error {
+	srv.Use(func(_ context.Context, s *Socket) error {
 		for i := 0; i < 100; i++ {
 			_ = s.Emit("early", i)
 		}
@@ -66,7 +67,7 @@ func TestPreConnectBufferIsBounded(t *testing.T) {
 	}
 	// Within the bound, everything arrives after the reply.
 	srv2, hs2 := newTestServer(t, Config{WriteQueueSize: 8})
-	srv2.Use(func(s *Socket) error {
+	srv2.Use(func(_ context.Context, s *Socket) error {
 		for i := 0; i < 3; i++ {
 			_ = s.Emit("early", i)
 		}
