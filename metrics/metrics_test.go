@@ -196,7 +196,11 @@ func TestClientSession(t *testing.T) {
 
 	// An emit from the server that the client acknowledges.
 	c.On("ping", func(e *client.Event) { _ = e.Ack("pong") })
-	socks := srv.MustOf("/chat").Sockets()
+	chatNsp, cerr := srv.Of("/chat")
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	socks := chatNsp.Sockets()
 	if len(socks) != 1 {
 		t.Fatalf("%d sockets on /chat", len(socks))
 	}
@@ -221,7 +225,11 @@ func TestClientSession(t *testing.T) {
 func TestSlowConsumer(t *testing.T) {
 	srv, reg, gw := newServer(t, gateway.Config{WriteQueueSize: 4})
 	connected := make(chan *gateway.Socket, 1)
-	srv.MustOf("/chat").OnConnection(func(s *gateway.Socket) { connected <- s })
+	chat, err := srv.Of("/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat.OnConnection(func(s *gateway.Socket) { connected <- s })
 	base := srv.URL + "/socket.io/?EIO=4&transport=polling"
 	body := get(t, base)
 	i := strings.Index(body, `"sid":"`)
