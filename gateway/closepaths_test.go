@@ -51,7 +51,7 @@ func TestJoinRacingCloseLeavesNothing(t *testing.T) {
 		gate.Adapter = a
 		return gate, err
 	}))
-	n := srv.MustOf("/race")
+	n := of(t, srv, "/race")
 	s := &Socket{id: "racer", nsp: n, client: &client{srv: srv}}
 	s.state.Store(stateConnected)
 	n.adapter.AddAll(adapterSocket{s})
@@ -76,7 +76,7 @@ func TestBroadcastAckTimeoutReleases(t *testing.T) {
 		c := dialRaw(t, hs)
 		c.connect("/") // and never answers
 	}
-	n := srv.MustOf("/")
+	n := srv.main
 	if n.Len() != 3 { // sockets are registered before their CONNECT reply is sent
 		t.Fatalf("%d sockets, want 3", n.Len())
 	}
