@@ -51,7 +51,7 @@ func TestEmptyChildNamespaceIsRemoved(t *testing.T) {
 	c.connect("/dyn-1")
 	d.connect("/dyn-1")
 	parent := srv.parents[0]
-	first := srv.MustOf("/dyn-1")
+	first := of(t, srv, "/dyn-1")
 	if n := len(parent.Children()); n != 1 {
 		t.Fatalf("%d children, want 1", n)
 	}
@@ -69,7 +69,7 @@ func TestEmptyChildNamespaceIsRemoved(t *testing.T) {
 	c.connect("/dyn-1")
 	c.send(`42/dyn-1,1["where"]`)
 	c.expect(`43/dyn-1,1["/dyn-1"]`)
-	if again := srv.MustOf("/dyn-1"); again == first {
+	if again := of(t, srv, "/dyn-1"); again == first {
 		t.Fatal("the removed namespace was reused")
 	}
 }
