@@ -14,6 +14,14 @@
 // Cluster adapters see the same raw JSON and attachments, which is what the
 // @socket.io/redis-adapter wire format needs.
 //
+// # Connection state recovery
+//
+// An adapter that implements [SessionStore] keeps, when [RecoveryOf] its namespace is
+// enabled, the sessions of sockets whose connection was lost and the packets broadcast
+// since, each with an offset ([Packet.WithOffset]), so that a reconnecting client gets its
+// socket and the packets it missed back. [Memory] does it within one process, bounded by
+// [Recovery]; adaptertest.RunRecovery is the suite such adapters pass.
+//
 // # Concurrency
 //
 // Every method of an Adapter is safe for concurrent use. Adapters never call into a

@@ -26,6 +26,14 @@
 // [Code] values. A failed event is reported through its acknowledgement, when one was
 // asked for, and always with an "exception" event carrying an [ErrorBody].
 //
+// # Connection state recovery
+//
+// With [Config].ConnectionStateRecovery set, a socket whose connection is lost keeps its
+// id, rooms and data for a while, and a client that reconnects in time gets them back
+// with the events it missed ([Socket.Recovered]), as socket.io 4.6 does; see
+// [ConnectionStateRecovery]. The namespace's adapter keeps the state
+// (adapter.SessionStore).
+//
 // # Concurrency
 //
 // Every method of Server, Namespace, Socket, ParentNamespace and BroadcastOperator is safe
