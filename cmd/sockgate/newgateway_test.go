@@ -9,47 +9,82 @@ import (
 	"testing"
 )
 
-// TestNewGatewayBuildsAndPasses runs `sockgate new gateway Widget` in an empty folder of
-// the module, then builds, vets and tests what it wrote with the go command.
+// TestNewGatewayBuildsAndPasses runs `sockgate new gateway Widget`, as a user would, in an
+// empty folder of the module; what it writes must build, vet and pass its test. Then sockgate
+// gen writes the folder's generated code, and the test passes again with the gateway served
+// through the generated specs.
 func TestNewGatewayBuildsAndPasses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go command on the scaffolded package")
-	}
 	dir := scaffoldDir(t)
-	var out, errOut bytes.Buffer
-	if err := run([]string{"new", "gateway", "Widget", "-dir", dir, "-events", "ping,chat:message"}, &out, &errOut); err != nil {
-		t.Fatalf("%v\n%s", err, errOut.String())
+	bin := filepath.Join(t.TempDir(), "sockgate")
+	goCmd(t, ".", "build", "-o", bin, ".")
+	cmd := exec.Command(bin, "new", "gateway", "Widget")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sockgate new gateway Widget: %v\n%s", err, out)
 	}
-	for _, want := range []string{"widget_gateway.go", "widget_gateway_test.go", "di.Gateway(NewWidgetGateway),"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output does not mention %s:\n%s", want, out.String())
+	for _, want := range []string{"wrote widget_gateway.go", "wrote widget_gateway_test.go", "di.Gateway(NewWidgetGateway),"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output does not say %s:\n%s", want, out)
 		}
 	}
-	src, err := os.ReadFile(filepath.Join(dir, "widget_gateway.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"package " + filepath.Base(dir) + "\n", "type WidgetGateway struct", "`namespace:\"/widget\"`",
-		"_ decorators.Subscribe `ws:\"ping\"`", "_ decorators.Subscribe `ws:\"chat:message\"`",
-		"func (g *WidgetGateway) OnChatMessage(ctx context.Context, s *gateway.Socket, in WidgetChatMessageRequest) (WidgetChatMessageReply, error)",
+	src := string(readFile(t, filepath.Join(dir, "widget_gateway.go")))
+	for _, want := range []string{"package " + filepath.Base(dir) + "\n", "type WidgetGateway struct",
+		"`namespace:\"/widget\"`", "_ decorators.Subscribe `ws:\"ping\"`", "_ decorators.Emits[WidgetPingReply] `ws:\"ping-done\"`",
+		"func (g *WidgetGateway) OnPing(ctx context.Context, s *gateway.Socket, in WidgetPingRequest) (WidgetPingReply, error)",
 		"// OnPing handles \"ping\"."} {
-		if !strings.Contains(string(src), want) {
+		if !strings.Contains(src, want) {
 			t.Errorf("widget_gateway.go lacks %q:\n%s", want, src)
 		}
 	}
-	for _, args := range [][]string{{"vet", "./" + dir}, {"test", "-count=1", "./" + dir}} {
-		cmd := exec.Command("go", args...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+	goCmd(t, ".", "vet", "./"+dir)
+	goCmd(t, ".", "test", "-count=1", "./"+dir)
+
+	cmd = exec.Command(bin, "gen")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sockgate gen: %v\n%s", err, out)
+	}
+	ts := string(readFile(t, filepath.Join(dir, "sockgate-events.ts")))
+	for _, want := range []string{
+		"export type ClientToServerEvents = WidgetClientToServerEvents;",
+		`"ping": (payload: WidgetPingRequest, ack: (res: WidgetPingReply | ErrorBody) => void) => void;`,
+		`"ping-done": (payload: WidgetPingReply) => void;`,
+	} {
+		if !strings.Contains(ts, want) {
+			t.Errorf("sockgate-events.ts lacks %q:\n%s", want, ts)
 		}
 	}
-	// sockgate gen reads the new gateway.
-	files, err := generate(".", genOptions{ts: "events.ts", asyncapi: "-"}, "./"+dir)
-	if err != nil {
-		t.Fatal(err)
+	readFile(t, filepath.Join(dir, "asyncapi.json"))
+	readFile(t, filepath.Join(dir, generatedGoFile))
+	goCmd(t, ".", "test", "-count=1", "./"+dir)
+}
+
+// TestNewGatewayEvents scaffolds a gateway with events whose names need converting.
+func TestNewGatewayEvents(t *testing.T) {
+	dir := scaffoldDir(t)
+	var out, errOut bytes.Buffer
+	if err := run([]string{"new", "gateway", "ChatRoomGateway", "-dir", dir, "-namespace", "/rooms", "-events", "chat:message, join-room"}, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
 	}
-	if len(files) != 1 || !bytes.Contains(files[0].data, []byte(`"chat:message": (payload: WidgetChatMessageRequest, ack: (res: WidgetChatMessageReply | ErrorBody) => void) => void;`)) {
-		t.Errorf("generated TypeScript:\n%s", files[0].data)
+	src := string(readFile(t, filepath.Join(dir, "chat_room_gateway.go")))
+	for _, want := range []string{"type ChatRoomGateway struct", "`namespace:\"/rooms\"`",
+		"_ decorators.Subscribe `ws:\"chat:message\"`", "_ decorators.Subscribe `ws:\"join-room\"`",
+		"func (g *ChatRoomGateway) OnChatMessage(ctx context.Context, s *gateway.Socket, in ChatRoomChatMessageRequest) (ChatRoomChatMessageReply, error)",
+		"func (g *ChatRoomGateway) OnJoinRoom("} {
+		if !strings.Contains(src, want) {
+			t.Errorf("chat_room_gateway.go lacks %q:\n%s", want, src)
+		}
+	}
+	goCmd(t, ".", "test", "-count=1", "./"+dir)
+}
+
+func goCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 
