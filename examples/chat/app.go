@@ -94,6 +94,18 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	return s, nil
 }
 
+// Connection limits of the chat (README, Security): a server-wide maximum, and per client
+// address a handshake rate and a number of connections not yet in a namespace, which
+// ConnectTimeout closes.
+const (
+	chatMaxConnections    = 10_000
+	chatHandshakeRate     = 10 // per second and address
+	chatHandshakeBurst    = 30
+	chatPendingPerAddress = 20
+	chatConnectTimeout    = 5 * time.Second
+	chatMaxBufferedBytes  = 32 << 20
+)
+
 // GatewayConfig is the gateway.Config of the settings.
 func (s Settings) GatewayConfig() gateway.Config {
 	cfg := gateway.Config{
@@ -101,6 +113,12 @@ func (s Settings) GatewayConfig() gateway.Config {
 		// A client whose connection drops for less than two minutes gets its socket back
 		// (same id, rooms and data) and the events it missed.
 		ConnectionStateRecovery: gateway.ConnectionStateRecovery{MaxDisconnectionDuration: RecoveryWindow},
+		MaxConnections:          chatMaxConnections,
+		HandshakeRate:           chatHandshakeRate,
+		HandshakeBurst:          chatHandshakeBurst,
+		MaxPendingPerAddress:    chatPendingPerAddress,
+		ConnectTimeout:          chatConnectTimeout,
+		MaxBufferedBytes:        chatMaxBufferedBytes,
 	}
 	if s.ClientURL != "" {
 		cfg.CORSOrigins = []string{s.ClientURL}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sockgate/sockgate/auth"
 	"github.com/sockgate/sockgate/di"
+	"github.com/sockgate/sockgate/gateway"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -44,8 +45,24 @@ func (a *testApp) authFor(tb testing.TB, user string) map[string]string {
 }
 
 // startApp starts the application with test settings changed by edit, and stops it in
-// tb.Cleanup.
+// tb.Cleanup. Every test client connects from 127.0.0.1, faster than the chat's
+// per-address limits allow one internet client to: they are off here, and on in
+// startAppWithLimits.
 func startApp(tb testing.TB, edit func(*Settings)) *testApp {
+	tb.Helper()
+	return startAppWith(tb, edit, fx.Decorate(func(c gateway.Config) gateway.Config {
+		c.HandshakeRate, c.MaxPendingPerAddress = -1, -1
+		return c
+	}))
+}
+
+// startAppWithLimits starts the application as it runs in production.
+func startAppWithLimits(tb testing.TB) *testApp {
+	tb.Helper()
+	return startAppWith(tb, nil, fx.Options())
+}
+
+func startAppWith(tb testing.TB, edit func(*Settings), extra fx.Option) *testApp {
 	tb.Helper()
 	s := Settings{Addr: "127.0.0.1:0", Secret: []byte(testSecret), Dev: true, ClientURL: "http://client.test"}
 	if edit != nil {
@@ -60,6 +77,7 @@ func startApp(tb testing.TB, edit func(*Settings)) *testApp {
 		App(s, quiet),
 		fx.NopLogger,
 		fx.Decorate(func() Clock { return func() time.Time { return testNow } }),
+		extra,
 		fx.Populate(&lis, &app.JWT),
 	)
 	if err := fxApp.Err(); err != nil {
