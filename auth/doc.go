@@ -15,7 +15,8 @@
 //   - on the handshake it reads the token from the CONNECT auth payload {"token": "..."}
 //     (a "Bearer " prefix is allowed), or else from the handshake's
 //     "Authorization: Bearer ..." header, which Node clients can set with extraHeaders;
-//     it verifies it and stores an [*Identity] as the socket's data. A missing token
+//     it verifies it and keeps an [*Identity] on the socket under the package's own
+//     gateway.Key, so that the socket's data stays the application's. A missing token
 //     refuses the connection with an unauthenticated "Authentication required", a bad or
 //     expired one with an unauthenticated "Invalid token";
 //   - before an event it only checks that the socket holds an identity whose token has not
@@ -25,9 +26,9 @@
 //     itself; its application fetches a fresh token and connects again), and OnDisconnect
 //     receives [ReasonTokenExpired]. One timer per socket, released when it leaves.
 //
-// [UserID], [ClaimsOf] and [IdentityOf] read the identity back in handlers, and
-// [RemoteIdentity] reads it from the JSON data of a socket found with FetchSockets,
-// possibly on another node.
+// [UserID], [ClaimsOf] and [IdentityOf] read the identity back in handlers. The identity
+// stays on the socket's node: an application whose other nodes need it (through
+// FetchSockets) copies what they need into the socket's data.
 //
 //	j, err := auth.NewJWT(auth.Config{Secret: secret})
 //	srv, err := gateway.NewServer(cfg, gateway.WithNamed("jwt", j.Guard()))
@@ -41,9 +42,6 @@
 //		decorators.Gateway `namespace:"/chat" use:"jwt"`
 //		...
 //	}
-//
-// The guard owns the socket's data (gateway.Socket.SetData): an application that keeps
-// its own per-socket state should keep it elsewhere, keyed by socket id.
 //
 // # HTTP
 //

@@ -51,7 +51,7 @@ func (j *JWT) Guard() gateway.Guard {
 				"namespace", s.Namespace().Name(), "socket", s.ID(), "err", err)
 			return gateway.NewError(gateway.CodeUnauthenticated, MessageInvalidToken)
 		}
-		s.SetData(id)
+		identityKey.Set(s, id)
 		if d, ok := j.lifetime(id); ok {
 			s.DisconnectAfter(d, ReasonTokenExpired)
 		}

@@ -230,8 +230,9 @@ func TestGuardOnOneHandler(t *testing.T) {
 	c2.expect(`43/late,1["bob"]`)
 }
 
-// The identity is the socket's data, so FetchSockets carries it as JSON.
-func TestRemoteIdentity(t *testing.T) {
+// The guard keeps the identity under its own key: the socket's data stays the
+// application's, on this node and in what FetchSockets returns.
+func TestGuardLeavesDataToTheApplication(t *testing.T) {
 	j := newTestJWT(t, Config{})
 	srv, err := gateway.NewServer(gateway.Config{},
 		gateway.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
@@ -242,33 +243,31 @@ func TestRemoteIdentity(t *testing.T) {
 	if err := srv.Register(&whoamiGateway{}); err != nil {
 		t.Fatal(err)
 	}
+	nsp := of(t, srv, "/secure")
+	nsp.Use(func(_ context.Context, s *gateway.Socket) error { // runs before the guard
+		s.SetData(map[string]string{"theme": "dark"})
+		return nil
+	})
+	connected := make(chan *gateway.Socket, 1)
+	nsp.OnConnection(func(s *gateway.Socket) { connected <- s })
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { _ = srv.Close(); hs.Close() })
 	tok := mint(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "alice", "role": "admin", "exp": unixAt(time.Hour)})
 	c := dial(t, hs, nil)
 	c.send(`40/secure,` + authPayload(tok))
 	c.expectPrefix(`40/secure,{"sid"`)
+	s := <-connected
 
-	socks, err := of(t, srv, "/secure").FetchSockets(context.Background())
-	if err != nil || len(socks) != 1 {
-		t.Fatalf("FetchSockets: %d, %v", len(socks), err)
+	id, ok := IdentityOf(s)
+	if !ok || id.UserID != "alice" || id.Claims["role"] != "admin" || UserID(s) != "alice" {
+		t.Fatalf("identity %+v, %v", id, ok)
 	}
-	id, err := RemoteIdentity(socks[0])
-	if err != nil {
-		t.Fatal(err)
+	if d, _ := s.Data().(map[string]string); d["theme"] != "dark" {
+		t.Fatalf("the guard replaced the application's data: %v", s.Data())
 	}
-	if id.UserID != "alice" || id.Claims["role"] != "admin" || !id.ExpiresAt.Equal(testNow.Add(time.Hour)) {
-		t.Fatalf("identity %+v", id)
-	}
-	// A socket of a namespace without the guard carries none.
-	c.send(`40`)
-	c.expectPrefix(`40{"sid"`)
-	socks, err = of(t, srv, "/").FetchSockets(context.Background())
-	if err != nil || len(socks) != 1 {
-		t.Fatalf("FetchSockets: %d, %v", len(socks), err)
-	}
-	if _, err := RemoteIdentity(socks[0]); err == nil {
-		t.Fatal("identity found on an unguarded socket")
+	socks, err := nsp.FetchSockets(context.Background())
+	if err != nil || len(socks) != 1 || string(socks[0].Data()) != `{"theme":"dark"}` {
+		t.Fatalf("FetchSockets: %v, %v", socks, err)
 	}
 }
 

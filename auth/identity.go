@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -11,8 +8,9 @@ import (
 	"github.com/sockgate/sockgate/gateway"
 )
 
-// Identity is what a verified token says about its bearer. The guard stores it as the
-// socket's data; it travels as JSON to other nodes with FetchSockets.
+// Identity is what a verified token says about its bearer. The guard keeps it on the
+// socket under the package's own gateway.Key, so that the socket's data stays the
+// application's.
 type Identity struct {
 	// UserID is the value of the first user claim present (see Config.UserClaims).
 	UserID string `json:"userId"`
@@ -22,9 +20,12 @@ type Identity struct {
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 }
 
+// identityKey is where the guard keeps a socket's identity.
+var identityKey = gateway.NewKey[*Identity]("auth.identity")
+
 // IdentityOf returns the identity the guard stored on s, if any.
 func IdentityOf(s *gateway.Socket) (*Identity, bool) {
-	id, ok := gateway.DataAs[*Identity](s)
+	id, ok := identityKey.Get(s)
 	return id, ok && id != nil
 }
 
@@ -42,20 +43,4 @@ func ClaimsOf(s *gateway.Socket) jwt.MapClaims {
 		return id.Claims
 	}
 	return nil
-}
-
-// RemoteIdentity decodes the identity from the data of a socket found with FetchSockets.
-func RemoteIdentity(r *gateway.RemoteSocket) (*Identity, error) {
-	data := r.Data()
-	if len(data) == 0 || string(data) == "null" {
-		return nil, errors.New("auth: the socket carries no identity")
-	}
-	var id Identity
-	if err := json.Unmarshal(data, &id); err != nil {
-		return nil, fmt.Errorf("auth: decoding the identity of socket %s: %w", r.ID(), err)
-	}
-	if id.UserID == "" {
-		return nil, errors.New("auth: the socket carries no identity")
-	}
-	return &id, nil
 }

@@ -56,6 +56,7 @@ type Socket struct {
 	anyHandlers  []EventHandler
 	onDisconnect []func(DisconnectReason)
 	data         any
+	values       map[any]any // by *Key[T]
 	ctx          context.Context
 	cancel       context.CancelFunc
 	timer        *time.Timer // DisconnectAfter
@@ -109,8 +110,9 @@ func (s *Socket) Transport() string { return s.client.conn.Transport() }
 // Connected reports whether the socket is connected.
 func (s *Socket) Connected() bool { return s.state.Load() == stateConnected }
 
-// SetData stores v as the socket's data (Node's socket.data). It is shared with other
-// nodes by FetchSockets, as JSON.
+// SetData stores v as the socket's data (Node's socket.data): the application's own value,
+// shared with other nodes by FetchSockets, as JSON. Packages that keep values on a socket
+// (auth, for one) use a Key instead, so that Data stays the application's.
 func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
@@ -124,11 +126,6 @@ func (s *Socket) Data() any {
 	return s.data
 }
 
-// DataAs returns the socket's data as a T, and whether it is one.
-func DataAs[T any](s *Socket) (T, bool) {
-	v, ok := s.Data().(T)
-	return v, ok
-}
 
 // Context returns a context that is cancelled when the socket disconnects.
 func (s *Socket) Context() context.Context {
