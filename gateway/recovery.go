@@ -28,8 +28,9 @@ type ConnectionStateRecovery struct {
 	// kept. Zero: recovery is off.
 	MaxDisconnectionDuration time.Duration
 	// RunMiddlewares runs the middleware (Use) for a recovered socket too. Zero: a
-	// recovered socket skips it, as socket.io's default skipMiddlewares: true does. Connect
-	// hooks and connection handlers run either way; Socket.Recovered tells them apart.
+	// recovered socket skips it, as socket.io's default skipMiddlewares: true does. The
+	// handshake guards and OnGatewayConnect hooks of gateways (a JWT guard checks the token
+	// again) and the OnConnection handlers run either way; Socket.Recovered tells them apart.
 	RunMiddlewares bool
 	// MaxSessions bounds the sessions kept per namespace; the oldest goes first. Zero:
 	// 10,000.
