@@ -126,7 +126,6 @@ func (s *Socket) Data() any {
 	return s.data
 }
 
-
 // Context returns a context that is cancelled when the socket disconnects.
 func (s *Socket) Context() context.Context {
 	s.mu.Lock()
