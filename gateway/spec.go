@@ -41,6 +41,27 @@ type HandlerSpec struct {
 // handler's pipes. A missing or null argument leaves T's zero value, which is validated
 // too. The error is an *Error with CodeInvalidArgument, or what a pipe returned.
 func Body[T any](e *Event, n int) (T, error) {
+	if len(e.pipes) == 0 && len(e.Args.attachments) == 0 {
+		// Raw JSON and plain strings need neither decoding nor validation; v stays on
+		// the stack on this path.
+		var v T
+		switch p := any(&v).(type) {
+		case *json.RawMessage:
+			if raw := e.Args.Raw(n); raw != nil && string(raw) != "null" {
+				*p = bytes.Clone(raw) // the handler's own copy, as decodeFast gives it
+			}
+			return v, nil
+		case *string:
+			if raw := e.Args.Raw(n); raw == nil || string(raw) == "null" || decodeFast(p, raw, nil) {
+				return v, nil
+			}
+		}
+	}
+	return body[T](e, n)
+}
+
+// body is Body's general path.
+func body[T any](e *Event, n int) (T, error) {
 	var v T
 	err := e.decodeBody(n, &v)
 	return v, err
