@@ -58,9 +58,61 @@ func TestGeneratedCodeServes(t *testing.T) {
 type reflectedEcho struct {
 	decorators.Gateway `namespace:"/echo"`
 
+	_ decorators.Subscribe `ws:"echo"`
 	_ decorators.Subscribe `ws:"sum" handler:"Add"`
+	_ decorators.Subscribe `ws:"shout" rate:"100/s,burst=10"`
 
 	e2e.EchoGateway
+}
+
+// TestGeneratedAndReflectedAnswerAlike sends the same events, valid and not, to the
+// gateway served by its generated specs and to its twin served by reflection: the
+// acknowledgements are the same bytes.
+func TestGeneratedAndReflectedAnswerAlike(t *testing.T) {
+	script := [][]any{
+		{"echo", e2e.Note{Text: "hi"}},
+		{"echo", e2e.Note{}},
+		{"echo", map[string]any{"text": 3}},
+		{"echo"},
+		{"echo", "not an object"},
+		{"sum", 2, 3},
+		{"sum", 2},
+		{"sum", "2", 3},
+		{"sum", 1.5, 1},
+		{"shout", "hey"},
+		{"shout", nil},
+		{"shout", []int{1}},
+	}
+	answers := func(gw any) []string {
+		srv := gatewaytest.NewServer(t, gateway.Config{})
+		if err := srv.Register(gw); err != nil {
+			t.Fatal(err)
+		}
+		c := srv.Dial(t, "/echo")
+		var out []string
+		for _, step := range script {
+			out = append(out, c.EmitWithAck(t, step[0].(string), step[1:]...).String())
+		}
+		return out
+	}
+	generated := &e2e.EchoGateway{}
+	byGenerated := answers(generated)
+	reflected := &reflectedEcho{}
+	byReflection := answers(reflected)
+	if !reflect.DeepEqual(byGenerated, byReflection) {
+		for i := range script {
+			if byGenerated[i] != byReflection[i] {
+				t.Errorf("%v: generated %s, reflection %s", script[i], byGenerated[i], byReflection[i])
+			}
+		}
+	}
+	if generated.Reflected.Load() != 0 || reflected.Reflected.Load() != reflected.Calls.Load() || reflected.Calls.Load() == 0 {
+		t.Errorf("paths: generated %d of %d calls through reflection, twin %d of %d",
+			generated.Reflected.Load(), generated.Calls.Load(), reflected.Reflected.Load(), reflected.Calls.Load())
+	}
+	if !strings.Contains(strings.Join(byGenerated, "\n"), "invalid_argument") {
+		t.Errorf("no refusal among the answers: %q", byGenerated)
+	}
 }
 
 func TestReflectionIsDetected(t *testing.T) {
