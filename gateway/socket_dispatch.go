@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"time"
 
@@ -70,8 +72,13 @@ func (s *Socket) handle(ev *Event, h EventHandler) {
 func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) {
 	body := errorBody(err, event)
 	if e := (*Error)(nil); !errors.As(err, &e) {
-		s.nsp.srv.logger.Error("gateway: handler error", "namespace", s.nsp.name, "socket", s.id, "event", event,
-			"err", err)
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) && s.state.Load() == stateClosed {
+			// The client left while the handler ran: its context ended, nothing failed.
+			level = slog.LevelDebug
+		}
+		s.nsp.srv.logger.Log(context.Background(), level, "gateway: handler error", "namespace", s.nsp.name,
+			"socket", s.id, "event", event, "err", err)
 	}
 	o := s.nsp.srv.observer
 	if o != nil {

@@ -120,17 +120,50 @@ func (s *Server) validateBody(ptr any) error {
 	return validationError(s.validate.Struct(v.Addr().Interface()))
 }
 
+// decodeError describes a body that does not decode in JSON's terms (object, array,
+// string, number, boolean): the Go types of the server are no business of the client.
+// The decoder's own error stays the cause, for logs.
 func decodeError(n int, err error) error {
 	var te *json.UnmarshalTypeError
-	msg := err.Error()
+	msg := "not a valid value"
 	if errors.As(err, &te) {
+		msg = fmt.Sprintf("expected %s, got %s", jsonKind(te.Type), te.Value)
 		if te.Field != "" {
-			msg = fmt.Sprintf("%s: expected %s, got %s", te.Field, te.Type, te.Value)
-		} else {
-			msg = fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
+			msg = te.Field + ": " + msg
 		}
 	}
-	return NewError(CodeInvalidArgument, fmt.Sprintf("argument %d: %s", n, msg))
+	e := NewError(CodeInvalidArgument, fmt.Sprintf("argument %d: %s", n, msg))
+	e.cause = err
+	return e
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "binary data"
+		}
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a value"
 }
 
 // GeneratedVersion is the version of the handler seam this runtime executes. Code written
