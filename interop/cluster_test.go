@@ -266,11 +266,17 @@ type mixed struct {
 	nodeExtras []string
 	adapters   adapters
 	sseTimeout time.Duration // how long an unanswered serverSideEmitWithAck waits
+	goConfig   gateway.Config
 }
 
 func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {
 	t.Helper()
-	m := &mixed{kind: kind, d: interoptest.Start(t), key: "interop", nodeExtras: nodeExtra, sseTimeout: 2 * time.Second}
+	return startMixedWith(t, gateway.Config{}, kind, nodeExtra...)
+}
+
+func startMixedWith(t *testing.T, cfg gateway.Config, kind string, nodeExtra ...string) *mixed {
+	t.Helper()
+	m := &mixed{kind: kind, d: interoptest.Start(t), key: "interop", nodeExtras: nodeExtra, sseTimeout: 2 * time.Second, goConfig: cfg}
 	m.redis = redistest.Start(t)
 	m.rawClient = m.redis.Client()
 	m.n = startNodeNode(t, m.redis.URL(), kind, m.key, "N", nodeExtra...)
@@ -299,11 +305,19 @@ func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {
 		f = c.Adapter
 		// Node's ClusterAdapter waits for server-side-emit replies 5 s, a fixed value.
 		m.sseTimeout = 5 * time.Second
+	case "streams":
+		c, err := redis.NewStreams(redis.StreamsConfig{URL: m.redis.URL(), StreamName: m.key, ChannelPrefix: m.key, Logger: quietLog})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		f = c.Adapter
+		m.sseTimeout = 5 * time.Second
 	default:
 		t.Fatalf("unknown adapter %s", kind)
 	}
 	received := &syncList{ch: make(chan json.RawMessage, 1000)}
-	m.g, m.gURL = startGoNode(t, m.adapters.wrap(f), "G")
+	m.g, m.gURL = startGoNode(t, m.goConfig, m.adapters.wrap(f), "G")
 	nsOf(m.g, "/").OnServerSideEmit("note", func(args gateway.Args, _ func(any)) {
 		raw := []json.RawMessage{json.RawMessage(`"note"`)}
 		for i := 0; i < args.Len(); i++ {
@@ -386,6 +400,13 @@ func names(cs []*interoptest.Socket) []string {
 // directions.
 func TestClusterClassic(t *testing.T) {
 	m := startMixed(t, "classic")
+	runClusterCases(t, m)
+}
+
+// TestClusterStreams is the same with Node's @socket.io/redis-streams-adapter 0.3.1 and
+// sockgate's streams adapter.
+func TestClusterStreams(t *testing.T) {
+	m := startMixed(t, "streams")
 	runClusterCases(t, m)
 }
 

@@ -167,9 +167,9 @@ func (n *nodeNode) serverSideEmits() []json.RawMessage {
 
 // startGoNode starts a sockgate server with the adapter factory f and the handlers of the
 // Node cluster node (js/clusternode.mjs) on "/" and "/chat".
-func startGoNode(t *testing.T, f adapter.Factory, name string) (*gateway.Server, string) {
+func startGoNode(t *testing.T, cfg gateway.Config, f adapter.Factory, name string) (*gateway.Server, string) {
 	t.Helper()
-	srv, err := gateway.NewServer(gateway.Config{}, gateway.WithLogger(slog.New(slog.DiscardHandler)), gateway.WithAdapter(f))
+	srv, err := gateway.NewServer(cfg, gateway.WithLogger(slog.New(slog.DiscardHandler)), gateway.WithAdapter(f))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,15 @@
 // *goredis.ClusterClient); on Redis Cluster each channel has its own subscribed connection,
 // on the master of its slot.
 //
+// [NewStreams] returns a [Streams], the protocol of Node's @socket.io/redis-streams-adapter
+// 0.3: broadcasts, joins, leaves and disconnects are entries of a Redis Stream (XADD with
+// MAXLEN ~, read by every node with XREAD), requests and responses go over pub/sub, and
+// the server count is PUBSUB NUMSUB of "<prefix>#<nsp>#". Because the stream keeps the
+// packets, its adapters implement adapter.SessionStore: with connection state recovery on,
+// each recoverable packet carries its stream entry id as offset, sessions are stored as
+// Node stores them ("sio:session:<pid>", base64 msgpack, expiring), and a client may
+// recover on any node, Go or Node.
+//
 // # Protocol of the classic adapter
 //
 // Broadcasts are published as the msgpack array [uid, packet, opts] on
@@ -53,7 +62,8 @@
 // # Concurrency
 //
 // A Classic starts one goroutine reading the subscribed connection (a Sharded one per
-// subscribed connection, and one making the room subscriptions in order), and one short-lived
+// subscribed connection, and one making the room subscriptions in order; a Streams one
+// per stream read and one subscriber), and one short-lived
 // goroutine per request that must be answered (fetch sockets, server-side emit with its
 // handlers, broadcast with acks); Close waits for all of them. Broadcasts, joins, leaves
 // and disconnects from one node are applied in the order Redis delivers them. Every

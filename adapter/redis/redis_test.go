@@ -119,3 +119,40 @@ func TestShardedOnRedisCluster(t *testing.T) {
 		})
 	}
 }
+
+func newStreams(tb testing.TB, cfg redis.StreamsConfig) *redis.Streams {
+	tb.Helper()
+	cfg.RequestsTimeout, cfg.Logger, cfg.BlockTime = 2*time.Second, quiet, 500*time.Millisecond
+	s, err := redis.NewStreams(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestStreamsSuite(t *testing.T) {
+	srv := redistest.Start(t)
+	factory := func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
+		key := freshKey()
+		a, err := newStreams(tb, redis.StreamsConfig{URL: srv.URL(), StreamName: key, ChannelPrefix: key}).Adapter(ns)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return a
+	}
+	adaptertest.Run(t, factory)
+	adaptertest.RunRecovery(t, factory)
+	adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+		key := freshKey()
+		fs := make([]adapter.Factory, n)
+		for i := range fs {
+			fs[i] = newStreams(tb, redis.StreamsConfig{URL: srv.URL(), StreamName: key, ChannelPrefix: key}).Adapter
+		}
+		return fs
+	})
+}

@@ -44,8 +44,9 @@ type Settings struct {
 	// "redis://localhost:6379"; default none: a single node). The session cookie "io" is
 	// then set, for load balancers routing by cookie.
 	RedisURL string
-	// RedisAdapter chooses the Redis adapter (REDIS_ADAPTER): "classic" (default) or
-	// "sharded" (sharded pub/sub, for Redis Cluster).
+	// RedisAdapter chooses the Redis adapter (REDIS_ADAPTER): "classic" (default),
+	// "sharded" (sharded pub/sub, for Redis Cluster) or "streams" (Redis Streams: sessions
+	// recover on any node).
 	RedisAdapter string
 	// ClientBundle is the file of the socket.io-client browser bundle the page at / loads
 	// (CHAT_CLIENT_JS; default DefaultClientBundle). Empty: the page is served without it.
@@ -62,9 +63,9 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	var errs []error
 	s.RedisURL = getenv("REDIS_URL")
 	switch s.RedisAdapter = getenv("REDIS_ADAPTER"); s.RedisAdapter {
-	case "", "classic", "sharded":
+	case "", "classic", "sharded", "streams":
 	default:
-		errs = append(errs, fmt.Errorf("REDIS_ADAPTER=%q: want classic or sharded", s.RedisAdapter))
+		errs = append(errs, fmt.Errorf("REDIS_ADAPTER=%q: want classic, sharded or streams", s.RedisAdapter))
 	}
 	if p := getenv("PORT"); p != "" {
 		n, err := strconv.Atoi(p)

@@ -13,7 +13,8 @@ import (
 
 // clusterOption joins the server to a cluster through Redis when REDIS_URL is set: the
 // classic adapter by default, which Node socket.io servers with @socket.io/redis-adapter
-// share, or the sharded one (REDIS_ADAPTER=sharded). It supplies nothing otherwise, and
+// share, or the sharded or streams one (REDIS_ADAPTER=sharded|streams; with streams,
+// connection state recovery works across nodes). It supplies nothing otherwise, and
 // the gateway keeps its in-memory adapter.
 func clusterOption(s Settings, log *slog.Logger) fx.Option {
 	if s.RedisURL == "" {
@@ -28,6 +29,12 @@ func clusterOption(s Settings, log *slog.Logger) fx.Option {
 		switch kind {
 		case "sharded":
 			c, err := redis.NewSharded(redis.ShardedConfig{URL: s.RedisURL, Logger: log})
+			if err != nil {
+				return nil, fmt.Errorf("chat: REDIS_URL: %w", err)
+			}
+			f, close = c.Adapter, c.Close
+		case "streams":
+			c, err := redis.NewStreams(redis.StreamsConfig{URL: s.RedisURL, Logger: log})
 			if err != nil {
 				return nil, fmt.Errorf("chat: REDIS_URL: %w", err)
 			}

@@ -19,7 +19,8 @@
 //	REDIS_URL   joins a cluster of chat nodes through Redis (redis:// or rediss://), with
 //	            the classic Redis adapter, and sets the "io" cookie for sticky routing;
 //	            unset: a single node with the in-memory adapter. REDIS_ADAPTER=sharded
-//	            chooses the sharded adapter (Redis Cluster). `make cluster` runs three nodes.
+//	            (Redis Cluster) or streams (recovery across nodes) chooses another
+//	            one. `make cluster` runs three nodes.
 //
 // # Contract
 //

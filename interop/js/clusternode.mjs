@@ -4,11 +4,12 @@
 //
 // Usage: node js/clusternode.mjs --redis redis://127.0.0.1:6379 --adapter classic|sharded|streams
 //        [--key socket.io] [--name N] [--requests-timeout 2000] [--specific-response]
-//        [--sharded-mode static|dynamic|dynamic-private]
+//        [--sharded-mode static|dynamic|dynamic-private] [--recovery]
 // Prints {"type":"listening","port":N} once it accepts connections, then reads one JSON
 // command per line on stdin, {"id":1,"op":"...",...}, and answers each with
 // {"type":"result","id":1,"value":...} or {"type":"result","id":1,"error":"..."}.
-// Server-side emits it receives are reported as {"type":"sse","args":[...]}.
+// Server-side emits it receives are reported as {"type":"sse","args":[...]}. --recovery
+// turns connection state recovery on (2 minutes, middleware skipped).
 //
 // Namespaces "/" and "/chat" behave alike: every socket joins "room1" on connection and
 // gets data {server: <name>}; the server-side event "ping" is acknowledged with
@@ -33,6 +34,7 @@ const name = option("name", "N");
 const requestsTimeout = Number(option("requests-timeout", "2000"));
 const shardedMode = option("sharded-mode", "dynamic");
 const specific = process.argv.includes("--specific-response");
+const recovery = process.argv.includes("--recovery");
 
 const write = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 
@@ -77,7 +79,7 @@ const httpServer = createServer();
 const io = new Server(httpServer, {
   adapter,
   cors: { origin: "*" },
-  ...(kind === "streams" ? { connectionStateRecovery: { maxDisconnectionDuration: 60000, skipMiddlewares: true } } : {}),
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 120000, skipMiddlewares: true } } : {}),
 });
 
 function setup(nsp) {
