@@ -19,6 +19,9 @@ import (
 // implementing adapter.SessionStore (a Redis streams adapter) across nodes. With another
 // adapter recovery stays off for the namespace, and a warning is logged.
 //
+// Only the socket's Data is kept, as socket.io keeps socket.data; values under a Key are
+// not, and the guards that set them run again.
+//
 // As in socket.io, the packets kept and replayed are the events sent without an
 // acknowledgement and not volatile, by a broadcast or by Socket.Emit; each carries an
 // opaque offset as its last argument, which client handlers see. Acknowledgements,
