@@ -134,6 +134,7 @@ type ServerParams struct {
 	Adapter      adapter.Factory         `optional:"true"`
 	Validator    *validator.Validate     `optional:"true"`
 	Filter       gateway.ExceptionFilter `optional:"true"`
+	Observer     gateway.Observer        `optional:"true"`
 	Gateways     []any                   `group:"sockgate.gateways"`
 	Named        []NamedPiece            `group:"sockgate.named"`
 	Guards       []gateway.Guard         `group:"sockgate.guards"`
@@ -155,6 +156,9 @@ func NewServer(p ServerParams) (*gateway.Server, error) {
 	}
 	if p.Filter != nil {
 		opts = append(opts, gateway.WithExceptionFilter(p.Filter))
+	}
+	if p.Observer != nil {
+		opts = append(opts, gateway.WithObserver(p.Observer))
 	}
 	if len(p.Guards) > 0 {
 		opts = append(opts, gateway.WithGuards(p.Guards...))

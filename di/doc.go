@@ -13,8 +13,9 @@
 // blocking) and drains the server with Server.Shutdown when it stops. A gateway that fails
 // discovery makes fx.New(...).Err() return the discovery message. Optional pieces are taken
 // from the graph when present: a *slog.Logger, an adapter.Factory, a
-// *validator.Validate, a gateway.ExceptionFilter, and guards, interceptors and named pieces
-// given with [Guard], [Interceptor] and [Named].
+// *validator.Validate, a gateway.ExceptionFilter, a gateway.Observer (the Metrics of
+// package metrics), and guards, interceptors and named pieces given with [Guard],
+// [Interceptor] and [Named].
 //
 // # Concurrency
 //

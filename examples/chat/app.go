@@ -141,6 +141,7 @@ func App(s Settings, log *slog.Logger) fx.Option {
 			NewJWT,
 			NewClock,
 			NewNotifier,
+			NewMetrics,
 		),
 		// Gateways name the guard and the pipe in their `use:"jwt,sanitize"` tags.
 		di.Named("jwt", func(j *auth.JWT) gateway.Guard { return j.Guard() }),
@@ -148,7 +149,7 @@ func App(s Settings, log *slog.Logger) fx.Option {
 		di.Gateway(NewMainGateway),
 		di.Gateway(NewChatGateway),
 		di.Gateway(NewNotificationsGateway),
-		fx.Invoke(RegisterRoutes),
+		fx.Invoke(RegisterRoutes, RegisterMetrics),
 	)
 }
 
