@@ -309,9 +309,11 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 // generated code still matches the tags: the field name and its tag.
 func markerLine(field, tag string) string { return field + " `" + tag + "`" }
 
+// selObj returns the method of a selection, promoted from an embedded field or not (the
+// runtime finds both; the generated code, in the same package, can call both).
 func selObj(sel *types.Selection) (*types.Func, bool) {
-	if sel == nil || sel.Kind() != types.MethodVal || len(sel.Index()) != 1 {
-		return nil, false // promoted methods are found by reflection too, but not called by name here
+	if sel == nil || sel.Kind() != types.MethodVal {
+		return nil, false
 	}
 	fn, ok := sel.Obj().(*types.Func)
 	return fn, ok && fn.Exported()

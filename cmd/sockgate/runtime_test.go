@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sockgate/sockgate/cmd/sockgate/testdata/basic"
 	"github.com/sockgate/sockgate/cmd/sockgate/testdata/e2e"
+	"github.com/sockgate/sockgate/cmd/sockgate/testdata/multi"
 	"github.com/sockgate/sockgate/cmd/sockgate/testdata/stale"
 	"github.com/sockgate/sockgate/decorators"
 	"github.com/sockgate/sockgate/gateway"
@@ -153,5 +155,22 @@ func TestGeneratedCodeMatchesTags(t *testing.T) {
 		if same := reflect.DeepEqual(readFile(t, f.path), f.data); same != wantSame {
 			t.Errorf("%s: regenerated code equal to the committed one: %v, want %v", pkg, same, wantSame)
 		}
+	}
+}
+
+// TestFixturesRegister registers every gateway of the golden fixtures: the runtime accepts
+// their generated specs (they match the tags, as reflection reads them).
+func TestFixturesRegister(t *testing.T) {
+	audit := gateway.Guard(func(*gateway.ExecutionContext) error { return nil })
+	srv := gatewaytest.NewServer(t, gateway.Config{}, gateway.WithNamed("audit", audit))
+	for _, gw := range []any{&basic.RoomGateway{}, &multi.ChatGateway{}, &multi.ChatAdminGateway{},
+		&multi.AdminUsersGateway{}, &multi.GameGateway{}} {
+		if err := srv.Register(gw); err != nil {
+			t.Errorf("%T: %v", gw, err)
+		}
+	}
+	var health string
+	if err := srv.Dial(t, "/").EmitWithAck(t, "health").Decode(0, &health); err != nil || health != "ok" {
+		t.Errorf("health (a promoted method): %q, %v", health, err)
 	}
 }

@@ -24,6 +24,7 @@ type RoomGateway struct {
 	_ decorators.Subscribe `ws:"raw"`
 	_ decorators.Subscribe `ws:"ping"`
 	_ decorators.Subscribe `ws:"whoami"`
+	_ decorators.Subscribe `ws:"health"`
 
 	// Sent to everyone when a message is posted.
 	_ decorators.Emits[Posted]   `ws:"posted"`
@@ -32,7 +33,14 @@ type RoomGateway struct {
 	_ decorators.Emits[Presence] `ws:"presence"`
 
 	rooms map[string]int
+	Health
 }
+
+// Health is embedded: its method handles "health".
+type Health struct{}
+
+// OnHealth reports the gateway's health.
+func (Health) OnHealth() (string, error) { return "ok", nil }
 
 // Level is how loud a message is.
 type Level string

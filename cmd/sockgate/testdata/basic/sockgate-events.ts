@@ -28,6 +28,8 @@ export interface ClientToServerEvents {
   "ping": (ack: (res: string | ErrorBody) => void) => void;
   /** OnWhoami returns a map. */
   "whoami": (ack: (res: Record<string, unknown> | ErrorBody) => void) => void;
+  /** OnHealth reports the gateway's health. */
+  "health": (ack: (res: string | ErrorBody) => void) => void;
 }
 
 /** Events the server sends on namespace "/" (RoomGateway). */

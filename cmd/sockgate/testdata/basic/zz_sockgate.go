@@ -103,6 +103,13 @@ func init() {
 					return func() (any, error) { return g.OnWhoami(e.Socket().Context(), e.Socket()) }, nil
 				},
 			},
+			{
+				Event:  "health",
+				Method: "OnHealth",
+				Invoke: func(e *gateway.Event) (func() (any, error), error) {
+					return func() (any, error) { return g.OnHealth() }, nil
+				},
+			},
 		}
 	})
 }
