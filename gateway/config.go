@@ -73,7 +73,10 @@ type Config struct {
 	// is full is closed as a slow consumer. Zero: 1024.
 	WriteQueueSize int
 	// EventQueueSize bounds the events waiting for one socket's handlers; an event that
-	// does not fit is refused with a resource_exhausted exception. Zero: 256.
+	// does not fit is refused with resource_exhausted (in its acknowledgement, and one
+	// exception per burst). Acknowledgements and error reports have room of their own in
+	// the write queue (WriteQueueSize more), so that refusing a burst never costs the
+	// connection. Zero: 256.
 	EventQueueSize int
 	// EventRate is the default rate limit of every event, per socket and event, in the
 	// syntax of rate: tags ("20/s", "100/m,burst=20"; see decorators.ParseRate). A rate:

@@ -51,6 +51,7 @@ type Socket struct {
 	queue        []job // jobs from queue[qhead] on wait; the array is kept between bursts of events
 	qhead        int32
 	running      bool
+	overflowed   bool // an event was refused for a full mailbox since it last drained
 	acks         map[int64]func(adapter.Ack)
 	handlers     map[string][]EventHandler
 	anyHandlers  []EventHandler

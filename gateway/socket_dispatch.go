@@ -70,6 +70,11 @@ func (s *Socket) handle(ev *Event, h EventHandler) {
 // when ack is set, and always with an "exception" event. Errors that are not *Error are
 // logged and reach the client as CodeInternal with a generic message.
 func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) {
+	s.reportErrorAs(event, hasAck, ackID, err, true)
+}
+
+// reportErrorAs is reportError with the exception event optional.
+func (s *Socket) reportErrorAs(event string, hasAck bool, ackID int64, err error, exception bool) {
 	body := errorBody(err, event)
 	if e := (*Error)(nil); !errors.As(err, &e) {
 		level := slog.LevelError
@@ -89,17 +94,17 @@ func (s *Socket) reportError(event string, hasAck bool, ackID int64, err error) 
 		ack := body
 		ack.Event = ""
 		if data, aerr := marshalNoEscape([]any{ack}); aerr == nil {
-			s.sendPacket(&socketio.Packet{Type: socketio.Ack, Namespace: s.nsp.name, ID: ackID, HasID: true, Data: data})
+			s.sendReplyPacket(&socketio.Packet{Type: socketio.Ack, Namespace: s.nsp.name, ID: ackID, HasID: true, Data: data})
 			if o != nil {
 				o.AckSent(s.nsp.name)
 			}
 		}
 	}
-	if cfg.DisableExceptionEvent {
+	if cfg.DisableExceptionEvent || !exception {
 		return
 	}
 	if data, eerr := marshalNoEscape([]any{"exception", body}); eerr == nil {
-		s.sendPacket(&socketio.Packet{Type: socketio.Event, Namespace: s.nsp.name, Data: data})
+		s.sendReplyPacket(&socketio.Packet{Type: socketio.Event, Namespace: s.nsp.name, Data: data})
 	}
 }
 

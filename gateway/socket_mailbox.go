@@ -60,6 +60,7 @@ func (s *Socket) run() {
 		s.mu.Lock()
 		if int(s.qhead) == len(s.queue) {
 			s.running = false
+			s.overflowed = false
 			s.qhead = 0
 			if last == jobEvent && cap(s.queue) <= keptQueue {
 				// A socket that sends events keeps its small array: no allocation per
@@ -104,7 +105,13 @@ func (s *Socket) enqueueEvent(p *socketio.Packet) {
 	}
 	// The socket's handlers are this far behind: refuse the event visibly rather than
 	// blocking the connection's reader (which also carries the acks they may wait for).
+	// Every refused event that asked for an ack gets one; a burst of refusals gets one
+	// exception, so that the replies to a burst fit the room replies have (issue 8.10).
 	name := eventName(p.Data)
 	err := NewError(CodeResourceExhausted, "too many events waiting for this socket")
-	s.reportError(name, p.HasID, p.ID, err)
+	s.mu.Lock()
+	first := !s.overflowed
+	s.overflowed = true
+	s.mu.Unlock()
+	s.reportErrorAs(name, p.HasID, p.ID, err, first)
 }

@@ -63,17 +63,42 @@ func (s *Socket) dropAck(id int64) {
 	}
 }
 
+// sendMode says how a group of messages is queued.
+type sendMode uint8
+
+const (
+	sendQueued   sendMode = iota // bounded by the write queue: a full queue is a slow consumer
+	sendVolatile                 // dropped when the connection is not writable at once
+	sendReply                    // an answer to the client (ack, error report): bounded apart, dropped rather than closing
+)
+
 // send queues messages on the connection, or holds them until the CONNECT reply.
 func (s *Socket) send(msgs []*engineio.Message, volatile bool) {
+	mode := sendQueued
+	if volatile {
+		mode = sendVolatile
+	}
+	s.write(msgs, mode)
+}
+
+// sendReply queues an answer to the client's own packets: a burst of them never makes
+// the connection a slow consumer (issue 8.10).
+func (s *Socket) sendReply(msgs []*engineio.Message) { s.write(msgs, sendReply) }
+
+func (s *Socket) sendReplyPacket(p *socketio.Packet) { s.write(packetMessages(p), sendReply) }
+
+func (s *Socket) write(msgs []*engineio.Message, mode sendMode) {
 	if !s.replied.Load() {
 		s.preMu.Lock()
 		if !s.replied.Load() {
-			if !volatile && s.state.Load() != stateClosed && !s.preOverflow {
+			if mode != sendVolatile && s.state.Load() != stateClosed && !s.preOverflow {
 				// Bounded like the write queue they will join: a socket sent more before
 				// its CONNECT reply than its connection may queue is a slow consumer, and
-				// connect closes it instead of replying.
+				// connect closes it instead of replying (a reply is dropped instead).
 				if len(s.preBuf) >= s.nsp.srv.cfg.WriteQueueSize {
-					s.preBuf, s.preOverflow = nil, true
+					if mode != sendReply {
+						s.preBuf, s.preOverflow = nil, true
+					}
 				} else {
 					s.preBuf = append(s.preBuf, msgs)
 				}
@@ -86,12 +111,16 @@ func (s *Socket) send(msgs []*engineio.Message, volatile bool) {
 	if s.state.Load() == stateClosed {
 		return
 	}
-	if volatile {
+	switch mode {
+	case sendVolatile:
 		s.client.conn.SendVolatile(msgs...)
-		return
+	case sendReply:
+		// Beyond its own bound a reply is dropped; the connection stays.
+		_ = s.client.conn.SendReply(msgs...)
+	default:
+		// A full queue closes the connection (slow consumer); OnClose reports it.
+		_ = s.client.conn.Send(msgs...)
 	}
-	// A full queue closes the connection (slow consumer); OnClose reports it.
-	_ = s.client.conn.Send(msgs...)
 }
 
 func (s *Socket) sendPacket(p *socketio.Packet) {
@@ -109,7 +138,7 @@ func (s *Socket) sendAck(id int64, args []any) error {
 			if len(atts) > 0 {
 				typ = socketio.BinaryAck
 			}
-			s.sendPacket(&socketio.Packet{Type: typ, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts})
+			s.sendReplyPacket(&socketio.Packet{Type: typ, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts})
 			return nil
 		}
 	}
@@ -124,7 +153,7 @@ func (s *Socket) sendAck(id int64, args []any) error {
 		return fmt.Errorf("gateway: encoding acknowledgement: %w", err)
 	}
 	if len(atts) == 0 {
-		s.send([]*engineio.Message{engineio.NewTextMessage(buf)}, false)
+		s.sendReply([]*engineio.Message{engineio.NewTextMessage(buf)})
 		return nil
 	}
 	msgs := make([]*engineio.Message, 0, 1+len(atts))
@@ -132,7 +161,7 @@ func (s *Socket) sendAck(id int64, args []any) error {
 	for _, a := range atts {
 		msgs = append(msgs, engineio.NewBinaryMessage(a))
 	}
-	s.send(msgs, false)
+	s.sendReply(msgs)
 	return nil
 }
 

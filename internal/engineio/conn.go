@@ -56,6 +56,7 @@ type Conn struct {
 
 	transport string
 	queue     []*Message // packets waiting for the transport
+	replies   int        // how many of them were queued by SendReply (bounded apart)
 	spare     []*Message // a drained queue array kept for reuse by the writer
 
 	closed       bool
@@ -167,9 +168,32 @@ func (c *Conn) Close() {
 	c.mu.Unlock()
 }
 
+// SendReply is Send for answers to the client's own packets (acknowledgements, error
+// reports): they are bounded apart from the rest of the queue, by WriteQueueSize too, so
+// that answering a burst of requests never makes the session a slow consumer. A reply
+// beyond that bound is dropped with ErrQueueFull, and the session stays.
+func (c *Conn) SendReply(msgs ...*Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if c.transport == TransportWebSocket && !c.writerRunning && len(c.queue) == 0 {
+		c.writeInline(msgs)
+		return nil
+	}
+	if c.replies+len(msgs) > c.srv.cfg.WriteQueueSize {
+		return ErrQueueFull
+	}
+	c.queue = append(c.queue, msgs...)
+	c.replies += len(msgs)
+	c.kickLocked()
+	return nil
+}
+
 // pushLocked appends to the queue and gets the transport going.
 func (c *Conn) pushLocked(msgs ...*Message) error {
-	if len(c.queue)+len(msgs) > c.srv.cfg.WriteQueueSize {
+	if len(c.queue)-c.replies+len(msgs) > c.srv.cfg.WriteQueueSize {
 		c.shutLocked(ReasonTransportError, ErrQueueFull, closeNow, false)
 		return ErrQueueFull
 	}
@@ -227,6 +251,7 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 		if mode == closeFlush || mode == closeFrame {
 			if mode == closeFrame {
 				c.queue = nil
+				c.replies = 0
 			}
 			c.flushOnClose = true
 			if !c.writerRunning {
@@ -236,6 +261,7 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 			}
 		} else {
 			c.queue = nil
+			c.replies = 0
 			c.ws.close()
 		}
 		c.finalizeLocked()
@@ -247,9 +273,11 @@ func (c *Conn) shutLocked(reason string, err error, mode closeMode, linger bool)
 		c.pollTail = msgClose
 	case closeByClient:
 		c.queue = nil
+		c.replies = 0
 		c.pollTail = msgNoop
 	default:
 		c.queue = nil
+		c.replies = 0
 		c.pollTail = msgClose
 	}
 	if c.getParked {
@@ -396,8 +424,10 @@ func (c *Conn) takeQueueLocked(dst []byte, tail *Message) []byte {
 	clear(c.queue)
 	if cap(c.queue) > maxKeptQueue {
 		c.queue = nil
+		c.replies = 0
 	} else {
 		c.queue = c.queue[:0]
+		c.replies = 0
 	}
 	return dst
 }

@@ -139,6 +139,7 @@ func (c *Conn) closingBodyLocked(body []byte) []byte {
 		tail = msgClose
 	}
 	c.queue = nil
+	c.replies = 0
 	body = tail.appendPolling(body)
 	c.finalizeLocked()
 	return body

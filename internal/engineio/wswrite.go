@@ -102,6 +102,7 @@ func (c *Conn) writeLoop(w *wsConn) {
 			return
 		}
 		batch, c.queue, c.spare = c.queue, c.spare, nil
+		c.replies = 0
 		closing := c.closed
 		c.mu.Unlock()
 
