@@ -19,7 +19,7 @@ const (
 	TargetLimit    = "limit"
 	TargetZishang  = "zishang" // github.com/zishang520/socket.io v3, the Go port of socket.io
 	// TargetFeatures is sockgate with the features the chat example enables that keep
-	// state per socket (rate limits, connection state recovery); it runs the idle
+	// state per socket (rate limits, connection state recovery, metrics); it runs the idle
 	// scenario only.
 	TargetFeatures = "sockgate-features"
 )
@@ -28,8 +28,8 @@ const (
 var Targets = []string{TargetSockgate, TargetNode, TargetZishang, TargetLimit, TargetFeatures}
 
 // featureFlags are the sockgate server's flags of TargetFeatures: the chat example's
-// message rate on every event, and socket.io's default recovery window.
-var featureFlags = []string{"-rate", "100/m,burst=100", "-recovery", "2m"}
+// message rate on every event, socket.io's default recovery window, and its metrics.
+var featureFlags = []string{"-rate", "100/m,burst=100", "-recovery", "2m", "-metrics"}
 
 // Options are the runner's parameters.
 type Options struct {

@@ -17,7 +17,8 @@
 // Features that keep state per socket are off by default and turned on by flags, as the
 // chat example turns them on: -rate gives every event a rate limit (Config.EventRate;
 // the chat example limits its messages to "100/m,burst=100"), -recovery keeps lost
-// sockets for connection state recovery that long (Config.ConnectionStateRecovery).
+// sockets for connection state recovery that long (Config.ConnectionStateRecovery),
+// -metrics records Prometheus metrics (package metrics) and serves them at GET /metrics.
 package main
 
 import (
@@ -31,12 +32,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/fx"
 
 	"github.com/sockgate/sockgate/bench/benchsrv"
 	"github.com/sockgate/sockgate/decorators"
 	"github.com/sockgate/sockgate/di"
 	"github.com/sockgate/sockgate/gateway"
+	"github.com/sockgate/sockgate/metrics"
 )
 
 // BenchGateway is the scenario handlers of namespace "/".
@@ -67,13 +72,32 @@ func (g *BenchGateway) OnBcast(s *gateway.Socket, room string, payload json.RawM
 }
 
 // App is the whole server; heapProfile, when set, is rewritten on every memory reading.
-func App(cfg gateway.Config, heapProfile string) fx.Option {
-	return fx.Options(
+func App(cfg gateway.Config, heapProfile string, withMetrics bool) fx.Option {
+	opts := []fx.Option{
 		di.Module,
 		fx.Supply(cfg),
 		di.Gateway(NewBenchGateway),
 		fx.Invoke(func(m *di.Mux) { m.Handle(benchsrv.MemPath, benchsrv.MemHandler(heapProfile)) }),
-	)
+	}
+	if withMetrics {
+		opts = append(opts, fx.Provide(newMetrics), fx.Invoke(func(m *di.Mux, reg *prometheus.Registry) {
+			m.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		}))
+	}
+	return fx.Options(opts...)
+}
+
+// newMetrics is the chat example's metrics: the gateway's (package metrics), the Go
+// runtime's and the process's, on one registry served at GET /metrics; di gives the
+// observer to the server.
+func newMetrics() (*prometheus.Registry, gateway.Observer, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := metrics.New(reg, metrics.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return reg, m, nil
 }
 
 // Config is the server's configuration: the defaults, without the connection limits (the
@@ -91,6 +115,7 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write a heap profile at every /__bench/mem reading")
 	rate := flag.String("rate", "", `rate limit of every event, e.g. "100/m,burst=100" (empty: none)`)
 	recovery := flag.Duration("recovery", 0, "connection state recovery: how long a lost socket is kept (0: off)")
+	withMetrics := flag.Bool("metrics", false, "Prometheus metrics as the chat example has them, served at GET /metrics")
 	flag.Parse()
 	cfg := Config(*addr, *rate, *recovery)
 	// Only warnings: logging every connection would be part of the measurement.
@@ -101,6 +126,6 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "sockgate bench server: %s, GOMAXPROCS=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
-	fx.New(App(cfg, *memProfile)).Run()
+	fx.New(App(cfg, *memProfile, *withMetrics)).Run()
 	stop()
 }
