@@ -26,6 +26,20 @@
 // [Code] values. A failed event is reported through its acknowledgement, when one was
 // asked for, and always with an "exception" event carrying an [ErrorBody].
 //
+// # Limits
+//
+// Events are limited per socket and event by token buckets: a gateway method's `rate:` tag,
+// its gateway's `rate:`, [Namespace.SetEventRate] or [Config].EventRate, in that order
+// (syntax: decorators.ParseRate). An event over its limit is not handled and is answered
+// with [CodeResourceExhausted]; a socket refused more than [Config].MaxRateRefusals times
+// in [Config].RateRefusalWindow is disconnected with [ReasonRateLimited]. An acknowledged
+// event that no handler takes is answered with [CodeNotFound]. A connection whose write
+// queue ([Config].WriteQueueSize, also the bound of what waits for a CONNECT reply)
+// overflows is closed with [ReasonSlowConsumer]. The children of a pattern namespace are
+// removed when their last socket leaves, and a pattern holds at most
+// [Config].MaxChildNamespaces of them. [Socket.DisconnectAfter] ends a socket at a
+// deadline, as package auth does when a token expires.
+//
 // # Connection state recovery
 //
 // With [Config].ConnectionStateRecovery set, a socket whose connection is lost keeps its
@@ -40,7 +54,8 @@
 // for concurrent use.
 //
 //   - Each connection has one reader goroutine (websocket) or is read by the request that
-//     carries its data (polling).
+//     carries its data (polling). Rate limits are checked there, before an event is
+//     queued.
 //   - One socket's events, its connect middleware and its disconnect handlers run one at a
 //     time, in arrival order, on a goroutine it holds only while work is waiting (taken
 //     from the server's pool of worker goroutines, which end after 100 ms idle);
