@@ -2,13 +2,11 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // Names of the events a Socket emits by itself, next to the server's events.
@@ -36,78 +34,9 @@ const (
 	EventReconnectFailed  = "reconnect_failed"  // ReconnectionAttempts used up, no more attempts
 )
 
-// Args are the arguments of an event or an acknowledgement as they arrived: raw JSON per
-// argument, binary values still as placeholders, and the binary attachments.
-type Args struct {
-	raw         []json.RawMessage
-	attachments [][]byte
-}
-
-// Len returns the number of arguments.
-func (a Args) Len() int { return len(a.raw) }
-
-// Raw returns argument i as raw JSON, placeholders included, or nil when out of range.
-func (a Args) Raw(i int) json.RawMessage {
-	if i < 0 || i >= len(a.raw) {
-		return nil
-	}
-	return a.raw[i]
-}
-
-// Attachments returns the binary attachments the placeholders refer to.
-func (a Args) Attachments() [][]byte { return a.attachments }
-
-// Decode decodes argument i into v with encoding/json; binary values decode into []byte.
-func (a Args) Decode(i int, v any) error {
-	if i < 0 || i >= len(a.raw) {
-		return fmt.Errorf("client: argument %d of %d: missing", i, len(a.raw))
-	}
-	if err := socketio.Unmarshal(a.raw[i], a.attachments, v); err != nil {
-		return fmt.Errorf("client: argument %d: %w", i, err)
-	}
-	return nil
-}
-
-// Scan decodes the first len(dst) arguments into dst, in order; a nil entry skips its
-// argument.
-func (a Args) Scan(dst ...any) error {
-	for i, v := range dst {
-		if v == nil {
-			continue
-		}
-		if err := a.Decode(i, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Value returns argument i as a Go value: map[string]any, []any, string, json.Number,
-// bool, nil, or []byte for binary values.
-func (a Args) Value(i int) (any, error) {
-	if i < 0 || i >= len(a.raw) {
-		return nil, fmt.Errorf("client: argument %d of %d: missing", i, len(a.raw))
-	}
-	return socketio.DecodeValue(a.raw[i], a.attachments)
-}
-
-// String returns the arguments as a JSON array, placeholders as they are, followed by the
-// sizes of the attachments; for messages and logs.
-func (a Args) String() string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, r := range a.raw {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(r)
-	}
-	b.WriteByte(']')
-	for i, att := range a.attachments {
-		fmt.Fprintf(&b, " <attachment %d: %d bytes>", i, len(att))
-	}
-	return b.String()
-}
+// Args are the arguments of an event or an acknowledgement as they arrived; see
+// payload.Args, which the server shares.
+type Args = payload.Args
 
 // Event is one event received by a Socket: an event from the server, or one of
 // "connect", "connect_error" and "disconnect".

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sockgate/sockgate/gateway"
 	"github.com/sockgate/sockgate/gateway/gatewaytest"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // server is one server under test: sockgate in-process, or the Node reference server.
@@ -126,7 +127,7 @@ func mirror(srv *gatewaytest.Server) {
 						return
 					}
 					// Node's emitWithAck resolves with the first argument only.
-					_ = s.Emit("answer", gateway.NewArgs([]json.RawMessage{a.Raw(0)}, a.Attachments()))
+					_ = s.Emit("answer", payload.NewArgs([]json.RawMessage{a.Raw(0)}, a.Attachments()))
 				}()
 			})
 			s.On("hold", func(*gateway.Event) {})

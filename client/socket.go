@@ -10,6 +10,7 @@ import (
 
 	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // Socket is the client side of one namespace, multiplexed with the Manager's other
@@ -562,7 +563,7 @@ func (m *Manager) onPacket(e *engine, p *socketio.Packet) {
 			e.close(ReasonParseError, err)
 			return
 		}
-		ev = &Event{Name: name, Args: Args{raw: raw, attachments: p.Attachments}, eng: e, ackID: p.ID, hasAck: p.HasID}
+		ev = &Event{Name: name, Args: payload.NewArgs(raw, p.Attachments), eng: e, ackID: p.ID, hasAck: p.HasID}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -605,7 +606,7 @@ func (m *Manager) onPacket(e *engine, p *socketio.Packet) {
 		}
 		delete(s.acks, p.ID)
 		raw, err := socketio.SplitArgs(p.Data)
-		a.ch <- ackResult{args: Args{raw: raw, attachments: p.Attachments}, err: err}
+		a.ch <- ackResult{args: payload.NewArgs(raw, p.Attachments), err: err}
 	case socketio.Disconnect:
 		s.active = false
 		s.oncloseLocked(ReasonIOServerDisconnect)

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -131,37 +130,8 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-func TestArgs(t *testing.T) {
-	a := Args{raw: rawList(`1`, `{"_placeholder":true,"num":0}`, `{"b":{"_placeholder":true,"num":1}}`), attachments: [][]byte{{1}, {2, 3}}}
-	var (
-		n   int
-		b   []byte
-		obj struct{ B []byte }
-	)
-	if err := a.Scan(&n, &b, &obj); err != nil || n != 1 || string(b) != "\x01" || string(obj.B) != "\x02\x03" {
-		t.Fatalf("Scan: %v %v %v %v", err, n, b, obj)
-	}
-	if err := a.Scan(nil, nil, nil, &n); err == nil {
-		t.Fatal("Scan past the arguments succeeded")
-	}
-	if v, err := a.Value(1); err != nil || string(v.([]byte)) != "\x01" {
-		t.Fatalf("Value: %v %v", v, err)
-	}
-	if a.Raw(5) != nil || a.Len() != 3 {
-		t.Fatal("Raw out of range")
-	}
-	if s := a.String(); s != `[1,{"_placeholder":true,"num":0},{"b":{"_placeholder":true,"num":1}}] <attachment 0: 1 bytes> <attachment 1: 2 bytes>` {
-		t.Fatalf("String %s", s)
-	}
+func TestAckWithoutAckID(t *testing.T) {
 	if err := (&Event{}).Ack(1); !errors.Is(err, ErrNoAck) {
 		t.Fatalf("Ack without an ack id: %v", err)
 	}
-}
-
-func rawList(s ...string) []json.RawMessage {
-	out := make([]json.RawMessage, len(s))
-	for i, x := range s {
-		out[i] = json.RawMessage(x)
-	}
-	return out
 }

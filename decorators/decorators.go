@@ -230,8 +230,8 @@ func MethodName(event string) string {
 // disconnect, disconnecting, newListener and removeListener. Such names cannot be
 // subscribed to; the lifecycle hooks cover them.
 //
-// The list is the protocol's, kept here as well as in the wire codec because this package
-// uses the standard library only.
+// This is the one list of reserved names: the wire codec, the server and the client use
+// it too.
 func IsReserved(event string) bool {
 	switch event {
 	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":

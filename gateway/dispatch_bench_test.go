@@ -6,6 +6,7 @@ import (
 
 	"github.com/sockgate/sockgate/decorators"
 	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
 type benchGateway struct {
@@ -43,7 +44,7 @@ func BenchmarkDispatch(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e := &Event{Name: "message", Args: Args{raw: raw[1:]}, socket: s, hasID: true}
+		e := &Event{Name: "message", Args: payload.NewArgs(raw[1:], nil), socket: s, hasID: true}
 		ec := &ExecutionContext{Socket: s, Event: e.Name, Args: e.Args, Method: h.spec.Method}
 		v, err := h.run(ec, e)
 		if err != nil {
@@ -102,7 +103,7 @@ func BenchmarkDispatchGenerated(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e := &Event{Name: "message", Args: Args{raw: raw[1:]}, socket: s, hasID: true}
+		e := &Event{Name: "message", Args: payload.NewArgs(raw[1:], nil), socket: s, hasID: true}
 		ec := &ExecutionContext{Socket: s, Event: e.Name, Args: e.Args, Method: h.spec.Method}
 		v, err := h.run(ec, e)
 		if err != nil {

@@ -19,7 +19,7 @@ func encodeEvent(nsp, event string, args []any) (*adapter.Packet, error) {
 	}
 	if len(args) == 1 {
 		if a, ok := args[0].(Args); ok {
-			return adapter.NewPacket(nsp, appendRawEvent(event, a.raw), a.attachments), nil
+			return adapter.NewPacket(nsp, appendRawEvent(event, a), a.Attachments()), nil
 		}
 	}
 	args, err := expandArgs(args)
@@ -37,7 +37,7 @@ func encodeEvent(nsp, event string, args []any) (*adapter.Packet, error) {
 func encodeArgs(args []any) (json.RawMessage, [][]byte, error) {
 	if len(args) == 1 {
 		if a, ok := args[0].(Args); ok {
-			return appendRawArray(nil, a.raw), a.attachments, nil
+			return appendRawArray(nil, nil, a), a.Attachments(), nil
 		}
 	}
 	args, err := expandArgs(args)
@@ -88,9 +88,9 @@ func expandArgs(args []any) ([]any, error) {
 			out = append(out, a)
 			continue
 		}
-		for i, r := range aa.raw {
-			if len(aa.attachments) == 0 {
-				out = append(out, r)
+		for i := range aa.Len() {
+			if len(aa.Attachments()) == 0 {
+				out = append(out, aa.Raw(i))
 				continue
 			}
 			v, err := aa.Value(i)
@@ -103,21 +103,23 @@ func expandArgs(args []any) ([]any, error) {
 	return out, nil
 }
 
-func appendRawEvent(event string, raw []json.RawMessage) json.RawMessage {
+// appendRawEvent writes ["event",...a] with a's arguments as they are.
+func appendRawEvent(event string, a Args) json.RawMessage {
 	name, _ := marshalNoEscape(event)
-	all := make([]json.RawMessage, 0, 1+len(raw))
-	all = append(all, name)
-	all = append(all, raw...)
-	return appendRawArray(nil, all)
+	return appendRawArray(nil, name, a)
 }
 
-func appendRawArray(dst []byte, raw []json.RawMessage) json.RawMessage {
+// appendRawArray writes a JSON array of first (when not nil) and a's raw arguments.
+func appendRawArray(dst []byte, first json.RawMessage, a Args) json.RawMessage {
 	dst = append(dst, '[')
-	for i, r := range raw {
-		if i > 0 {
+	if first != nil {
+		dst = append(dst, first...)
+	}
+	for i := range a.Len() {
+		if i > 0 || first != nil {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, r...)
+		dst = append(dst, a.Raw(i)...)
 	}
 	return append(dst, ']')
 }

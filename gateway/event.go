@@ -1,57 +1,15 @@
 package gateway
 
 import (
-	"encoding/json"
-	"fmt"
 	"sync/atomic"
 
-	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
-// Args are the arguments of an event or an acknowledgement as they arrived: raw JSON per
-// argument, binary values still as placeholders, and the binary attachments. Emitting an
-// Args value as the only argument sends the arguments on byte for byte, binaries included.
-type Args struct {
-	raw         []json.RawMessage
-	attachments [][]byte
-}
-
-// NewArgs returns Args from raw JSON values and the attachments their placeholders refer to.
-func NewArgs(raw []json.RawMessage, attachments [][]byte) Args {
-	return Args{raw: raw, attachments: attachments}
-}
-
-// Len returns the number of arguments.
-func (a Args) Len() int { return len(a.raw) }
-
-// Raw returns argument i as raw JSON, placeholders included, or nil when out of range.
-func (a Args) Raw(i int) json.RawMessage {
-	if i < 0 || i >= len(a.raw) {
-		return nil
-	}
-	return a.raw[i]
-}
-
-// Attachments returns the binary attachments the placeholders refer to.
-func (a Args) Attachments() [][]byte { return a.attachments }
-
-// Decode decodes argument i into v. Binary placeholders decode into []byte fields and
-// values.
-func (a Args) Decode(i int, v any) error {
-	if i < 0 || i >= len(a.raw) {
-		return fmt.Errorf("gateway: argument %d of %d: missing", i, len(a.raw))
-	}
-	return socketio.Unmarshal(a.raw[i], a.attachments, v)
-}
-
-// Value returns argument i as a Go value: map[string]any, []any, string, json.Number, bool,
-// nil, or []byte for binaries.
-func (a Args) Value(i int) (any, error) {
-	if i < 0 || i >= len(a.raw) {
-		return nil, fmt.Errorf("gateway: argument %d of %d: missing", i, len(a.raw))
-	}
-	return socketio.DecodeValue(a.raw[i], a.attachments)
-}
+// Args are the arguments of an event or an acknowledgement as they arrived; see
+// payload.Args, which the Go client shares. Emitting an Args value as the only argument
+// sends the arguments on byte for byte, binaries included.
+type Args = payload.Args
 
 // Event is one event received from a client.
 type Event struct {

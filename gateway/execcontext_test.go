@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // TestExecContextPerHandler: the first gateway handler of an event gets the context
@@ -25,7 +26,7 @@ func TestBodyFastPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Event{Args: Args{raw: raw}}
+	e := &Event{Args: payload.NewArgs(raw, nil)}
 	a, err := Body[json.RawMessage](e, 0)
 	if err != nil || string(a) != `{"x":1}` {
 		t.Fatalf("Body = %q, %v", a, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // Middleware runs when a socket connects to a namespace, before the CONNECT reply, in the
@@ -279,7 +280,7 @@ func (n *Namespace) dispatchServerSideEmit(args []json.RawMessage, reply func(js
 		}
 	}
 	for _, h := range hs {
-		h(Args{raw: args[1:]}, r)
+		h(payload.NewArgs(args[1:], nil), r)
 	}
 }
 

@@ -48,7 +48,7 @@ func TestEventsAndAcksBothWays(t *testing.T) {
 	c.send(`430["answer",{"x":[true]}]`)
 	a := <-got
 	if a.Len() != 2 || string(a.Raw(0)) != `"answer"` || string(a.Raw(1)) != `{"x":[true]}` {
-		t.Fatalf("ack args %v", a.raw)
+		t.Fatalf("ack args %v", a)
 	}
 }
 

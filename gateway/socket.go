@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/engineio"
+	"github.com/sockgate/sockgate/internal/randid"
 )
 
 // Handshake is what a socket was opened with: the Engine.IO request and the CONNECT auth
@@ -69,7 +68,7 @@ func newSocket(nsp *Namespace, cl *client, auth json.RawMessage) *Socket {
 		auth = json.RawMessage("{}")
 	}
 	return &Socket{
-		id:     newID(),
+		id:     randid.New(),
 		nsp:    nsp,
 		client: cl,
 		handshake: Handshake{
@@ -83,14 +82,6 @@ func newSocket(nsp *Namespace, cl *client, auth json.RawMessage) *Socket {
 			Auth:    auth,
 		},
 	}
-}
-
-// newID returns a 20-character random id, the length Node socket.io uses (and the Redis
-// sharded adapter relies on).
-func newID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // ID returns the socket id (not the Engine.IO session id, which is a secret).

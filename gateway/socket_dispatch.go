@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // dispatch calls the handlers of one event.
@@ -23,7 +24,7 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 	if o != nil {
 		start = sinceStart()
 	}
-	ev := &Event{Name: name, Args: Args{raw: args, attachments: p.Attachments}, socket: s, id: p.ID, hasID: p.HasID}
+	ev := &Event{Name: name, Args: payload.NewArgs(args, p.Attachments), socket: s, id: p.ID, hasID: p.HasID}
 	s.mu.Lock()
 	hs := s.handlers[name]
 	anys := s.anyHandlers

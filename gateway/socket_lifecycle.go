@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/randid"
 	"github.com/sockgate/sockgate/internal/socketio"
 )
 
@@ -20,7 +21,7 @@ func (s *Socket) connect() {
 	if st := s.nsp.store; st != nil {
 		rooms, _ = s.restore(st)
 		if !s.recovered {
-			s.pid = newID()
+			s.pid = randid.New()
 		}
 	}
 	mws, hooks, conns := s.nsp.handlers()

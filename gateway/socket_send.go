@@ -9,6 +9,7 @@ import (
 	"github.com/sockgate/sockgate/internal/eiocodec"
 	"github.com/sockgate/sockgate/internal/engineio"
 	"github.com/sockgate/sockgate/internal/socketio"
+	"github.com/sockgate/sockgate/payload"
 )
 
 // Emit sends an event to this socket. It never blocks; it fails with ErrReservedEvent for
@@ -186,5 +187,5 @@ func ackArgs(a adapter.Ack) (Args, error) {
 	if err != nil {
 		return Args{}, fmt.Errorf("gateway: malformed acknowledgement: %w", err)
 	}
-	return Args{raw: raw, attachments: a.Attachments}, nil
+	return payload.NewArgs(raw, a.Attachments), nil
 }

@@ -41,7 +41,7 @@ type HandlerSpec struct {
 // handler's pipes. A missing or null argument leaves T's zero value, which is validated
 // too. The error is an *Error with CodeInvalidArgument, or what a pipe returned.
 func Body[T any](e *Event, n int) (T, error) {
-	if len(e.pipes) == 0 && len(e.Args.attachments) == 0 {
+	if len(e.pipes) == 0 && len(e.Args.Attachments()) == 0 {
 		// Raw JSON and plain strings need neither decoding nor validation; v stays on
 		// the stack on this path.
 		var v T
@@ -69,7 +69,7 @@ func body[T any](e *Event, n int) (T, error) {
 
 // decodeBody is Body for a pointer known only at run time.
 func (e *Event) decodeBody(n int, ptr any) error {
-	if raw := e.Args.Raw(n); raw != nil && string(raw) != "null" && !decodeFast(ptr, raw, e.Args.attachments) {
+	if raw := e.Args.Raw(n); raw != nil && string(raw) != "null" && !decodeFast(ptr, raw, e.Args.Attachments()) {
 		if err := e.Args.Decode(n, ptr); err != nil {
 			return decodeError(n, err)
 		}

@@ -1,8 +1,6 @@
 package engineio
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"strconv"
 
@@ -97,12 +95,3 @@ var (
 	// ReasonParseError.
 	ErrInvalidUTF8 = errors.New("engineio: text is not valid UTF-8")
 )
-
-// newSID returns a 20-character URL-safe random session id (15 random bytes).
-func newSID() string {
-	var raw [15]byte
-	// crypto/rand.Read never fails on supported platforms (it crashes the
-	// program instead), so there is no error to handle.
-	_, _ = rand.Read(raw[:])
-	return base64.RawURLEncoding.EncodeToString(raw[:])
-}

@@ -52,25 +52,6 @@ func TestErrorBodies(t *testing.T) {
 	}
 }
 
-func TestNewSID(t *testing.T) {
-	seen := make(map[string]bool)
-	for range 1000 {
-		sid := newSID()
-		if len(sid) != 20 {
-			t.Fatalf("sid %q has %d characters, want 20", sid, len(sid))
-		}
-		for _, r := range sid {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				t.Fatalf("sid %q is not URL-safe base64", sid)
-			}
-		}
-		if seen[sid] {
-			t.Fatalf("duplicate sid %q", sid)
-		}
-		seen[sid] = true
-	}
-}
-
 func TestNewTextMessage(t *testing.T) {
 	tests := []struct{ in, data, payload string }{
 		{"4hello", "4hello", "hello"},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/sockgate/sockgate/internal/randid"
 )
 
 // defaultUpgradeGrace is short enough to release a client's GET promptly and
@@ -249,7 +250,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		ref.write(w)
 		return
 	}
-	sid := newSID()
+	sid := randid.New()
 	var cookie http.Header
 	if s.cfg.Cookie != "" {
 		cookie = http.Header{"Set-Cookie": {s.cfg.Cookie + "=" + sid + "; Path=/; HttpOnly; SameSite=Lax"}}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/sockgate/sockgate/decorators"
 )
 
 // PacketType is the one-digit type of a Socket.IO packet.
@@ -97,22 +99,16 @@ func (e *ParseError) Unwrap() []error {
 	return []error{ErrInvalidPacket, e.Err}
 }
 
-// IsReserved reports whether event is one of the names socket.io reserves for itself:
-// connect, connect_error, disconnect, disconnecting, newListener, removeListener.
-// Such events are refused on input and cannot be emitted.
-func IsReserved(event string) bool {
-	switch event {
-	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
-		return true
-	}
-	return false
+// IsReserved reports whether event is one of the names socket.io reserves for itself
+// (decorators.IsReserved, the one list). Such events are refused on input and cannot be
+// emitted.
+func IsReserved(event string) bool { return decorators.IsReserved(event) }
+
+// isReservedBytes is IsReserved for a name in a packet. No reserved name is longer than
+// maxReservedLen, so the conversion of the names it checks stays on the stack.
+func isReservedBytes(b []byte) bool {
+	return len(b) <= maxReservedLen && decorators.IsReserved(string(b))
 }
 
-// isReservedBytes is IsReserved without converting (and so allocating) the name.
-func isReservedBytes(b []byte) bool {
-	switch string(b) {
-	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
-		return true
-	}
-	return false
-}
+// maxReservedLen is the length of the longest reserved name, "removeListener".
+const maxReservedLen = len("removeListener")
