@@ -196,7 +196,7 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 		return false
 	}
 	if o := srv.observer; o != nil {
-		o.EventRateLimited(s.nsp.name, ev, key != "")
+		o.EventRateLimited(s.nsp.name, ev, s.handles(ev))
 	}
 	if s.lim.refused(srv.cfg.MaxRateRefusals, srv.cfg.RateRefusalWindow, now) {
 		srv.logger.Warn("gateway: disconnecting a socket that keeps exceeding its rate limits",
@@ -214,4 +214,16 @@ func (s *Server) monotonic() int64 {
 		return s.now()
 	}
 	return int64(time.Since(s.epoch))
+}
+
+// handles reports whether a handler of the namespace or of the socket (Socket.On) takes
+// event, so that observers do not turn names of the client's choosing into labels.
+func (s *Socket) handles(event string) bool {
+	if s.nsp.handler(event) != nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.handlers[event]
+	return ok
 }

@@ -229,3 +229,27 @@ func TestRateFloodDisconnects(t *testing.T) {
 	// The connection stays; the socket may connect again.
 	c.connect("/")
 }
+
+// Observers learn whether a refused event has a handler, so that names of the client's
+// choosing do not become metric labels.
+func TestRateLimitObserverHandled(t *testing.T) {
+	obs := &recordingObserver{}
+	srv, hs := newTestServer(t, Config{EventRate: "1/h"}, WithObserver(obs))
+	srv.OnConnection(func(s *Socket) {
+		s.On("known", func(e *Event) { _ = e.Ack() })
+	})
+	c := dialRaw(t, hs)
+	c.connect("/")
+	c.send(`420["known"]`)
+	c.expect(`430[]`)
+	c.send(`42["known"]`)
+	c.expectPrefix(`42["exception"`)
+	c.send(`42["anything-at-all"]`)
+	c.send(`42["anything-at-all"]`)
+	c.expectPrefix(`42["exception"`)
+	for _, want := range []string{"limited / known true", "limited / anything-at-all false"} {
+		if !obs.has(want) {
+			t.Errorf("calls %q, want %q", obs.calls, want)
+		}
+	}
+}
