@@ -339,9 +339,14 @@ func writeTypeScript(pkg *pkgInfo, gws []*gatewayDecl, docs map[token.Pos]string
 	return []byte(out)
 }
 
-// constLiterals lists the constants of named type nt declared in its package, as
-// TypeScript literals in source order, when its values are a closed set.
+// constLiterals lists the constants of named string type nt declared in its package, as
+// TypeScript literals in source order: such a type's values are taken to be a closed set,
+// as gateway.Code's are. Numeric types are not, since their constants are often units
+// (time.Duration) rather than all the values.
 func constLiterals(fset *token.FileSet, nt *types.Named) []string {
+	if b, ok := nt.Underlying().(*types.Basic); !ok || b.Info()&types.IsString == 0 {
+		return nil
+	}
 	pkg := nt.Obj().Pkg()
 	var consts []*types.Const
 	for _, name := range pkg.Scope().Names() {

@@ -1,6 +1,11 @@
 package multi
 
-import "github.com/sockgate/sockgate/decorators"
+import (
+	"time"
+
+	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/gateway"
+)
 
 // Declared in a file of its own: the generated files list the gateways and types in source
 // order, file by file, whatever order the files were parsed in.
@@ -19,6 +24,12 @@ type ChatAdminGateway struct {
 type Kicked struct {
 	ID     string `json:"id"`
 	Reason string `json:"reason,omitempty"`
+	// Ban is how long the socket may not come back, in nanoseconds.
+	Ban time.Duration `json:"ban"`
+	// Rules are the rules the socket broke, as validation errors describe them.
+	Rules []gateway.FieldError `json:"rules,omitempty"`
+	// Code says why, as error codes do.
+	Code gateway.Code `json:"code"`
 }
 
 // OnKick removes a socket.

@@ -78,7 +78,23 @@ export interface Line {
 export interface Kicked {
   id: string;
   reason?: string;
+  /** Ban is how long the socket may not come back, in nanoseconds. */
+  ban: Duration;
+  /** Rules are the rules the socket broke, as validation errors describe them. */
+  rules?: FieldError[];
+  /** Code says why, as error codes do. */
+  code: Code;
 }
 
 /** Code is the closed set of error codes a client can see. */
 export type Code = "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "resource_exhausted" | "deadline_exceeded" | "unavailable" | "internal";
+
+export type Duration = number;
+
+/** FieldError describes one invalid field of a message body. */
+export interface FieldError {
+  field: string;
+  rule: string;
+  param?: string;
+  message: string;
+}
