@@ -62,9 +62,11 @@ type Config struct {
 	Transports []string
 	// DisableUpgrades keeps polling clients on polling.
 	DisableUpgrades bool
-	// CORSOrigins are the origins allowed to use polling from a browser, with credentials,
-	// and to open websockets. "*" allows any origin. Zero: no CORS headers, and websockets
-	// only from the same origin.
+	// CORSOrigins are the origins allowed to use polling from a browser and to open
+	// websockets. Exact origins ("https://app.example.com") get credentials (cookies);
+	// "*" allows any origin without credentials, as Node's cors does. Websockets from the
+	// server's own origin are always accepted. Zero: no CORS headers, and websockets only
+	// from the same origin.
 	CORSOrigins []string
 	// Cookie, when set, names a cookie holding the session id, for sticky load balancers.
 	// Zero: no cookie.

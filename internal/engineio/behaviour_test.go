@@ -212,10 +212,14 @@ func TestCORS(t *testing.T) {
 		want    string // expected Access-Control-Allow-Origin, "" for none
 	}{
 		{"none configured", nil, "https://a.example", ""},
-		{"any", []string{"*"}, "https://a.example", "https://a.example"},
-		{"any, no origin", []string{"*"}, "", ""},
+		// "*" is any origin without credentials, as Node's cors: never an echo, so that
+		// no page can read responses with the user's cookies (issue 8.11).
+		{"any", []string{"*"}, "https://a.example", "*"},
+		{"any, null origin", []string{"*"}, "null", "*"},
+		{"any among others", []string{"https://a.example", "*"}, "https://b.example", "*"},
 		{"listed", []string{"https://a.example", "https://b.example"}, "https://b.example", "https://b.example"},
 		{"not listed", []string{"https://a.example"}, "https://evil.example", ""},
+		{"null not listed", []string{"https://a.example"}, "null", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,8 +261,8 @@ func checkCORS(t *testing.T, h http.Header, want string) {
 		t.Errorf("Allow-Origin %q, want %q", got, want)
 	}
 	wantCred := ""
-	if want != "" {
-		wantCred = "true"
+	if want != "" && want != "*" {
+		wantCred = "true" // credentials only for an origin of an explicit list
 	}
 	if got := h.Get("Access-Control-Allow-Credentials"); got != wantCred {
 		t.Errorf("Allow-Credentials %q, want %q", got, wantCred)
@@ -278,6 +282,7 @@ func TestWebSocketOrigin(t *testing.T) {
 		{"any", []string{"*"}, "https://evil.example", true},
 		{"listed", []string{"https://a.example"}, "https://a.example", true},
 		{"not listed", []string{"https://a.example"}, "https://evil.example", false},
+		{"same origin with a list", []string{"https://a.example"}, "self", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,10 +62,12 @@ type Config struct {
 	// websocket handshakes.
 	//   - nil or empty: no CORS headers; websocket handshakes must be
 	//     same-origin (no Origin header, or its host equals the request Host).
-	//   - {"*"}: any origin; polling responses echo the request Origin with
-	//     Access-Control-Allow-Credentials: true.
+	//   - "*" (alone or in the list): any origin, without credentials, as
+	//     Node's cors: polling responses carry Access-Control-Allow-Origin: *
+	//     and no Access-Control-Allow-Credentials; any websocket Origin.
 	//   - otherwise exact origins such as "https://app.example.com": a
-	//     matching polling request gets them echoed, with credentials.
+	//     matching polling request gets its origin echoed, with credentials;
+	//     websocket handshakes from a listed origin or the server's own.
 	// OPTIONS preflights get 204 with Allow-Methods GET,POST,OPTIONS and the
 	// requested headers echoed in Allow-Headers.
 	AllowedOrigins []string

@@ -389,6 +389,7 @@ var (
 	hdrJSON      = []string{"application/json"}
 	hdrHTML      = []string{"text/html"}
 	hdrTrue      = []string{"true"}
+	hdrAnyOrigin = []string{"*"}
 	hdrMethods   = []string{"GET,POST,OPTIONS"}
 	hdrLen2      = []string{"2"}
 	bodyOK       = []byte("ok")
@@ -402,15 +403,18 @@ func writeError(w http.ResponseWriter, status, code int) {
 }
 
 // allowedOrigin reports the Origin to echo in CORS headers, if any.
+// "*" is any origin without credentials, as Node's cors answers it: a response any page
+// may read must not be one made with the user's cookies. Credentials go only to the
+// origins of an explicit list, each echoed.
 func (s *Server) allowedOrigin(r *http.Request) (string, bool) {
 	if len(s.cfg.AllowedOrigins) == 0 {
 		return "", false
 	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return "", false
+	if s.anyOrigin {
+		return "*", true
 	}
-	if s.anyOrigin || slices.Contains(s.cfg.AllowedOrigins, origin) {
+	origin := r.Header.Get("Origin")
+	if origin != "" && slices.Contains(s.cfg.AllowedOrigins, origin) {
 		return origin, true
 	}
 	return "", false
@@ -419,6 +423,10 @@ func (s *Server) allowedOrigin(r *http.Request) (string, bool) {
 func (s *Server) setCORS(h http.Header, r *http.Request) {
 	origin, ok := s.allowedOrigin(r)
 	if !ok {
+		return
+	}
+	if s.anyOrigin {
+		h["Access-Control-Allow-Origin"] = hdrAnyOrigin
 		return
 	}
 	h["Access-Control-Allow-Origin"] = []string{origin}
@@ -439,15 +447,15 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// checkOrigin is the websocket Origin check (browsers apply no CORS there).
+// checkOrigin is the websocket Origin check (browsers apply no CORS there): no Origin
+// (not a browser), the server's own origin, or an allowed one.
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || s.anyOrigin {
 		return true
 	}
-	if len(s.cfg.AllowedOrigins) == 0 {
-		u, err := url.Parse(origin)
-		return err == nil && strings.EqualFold(u.Host, r.Host)
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return true
 	}
-	return s.anyOrigin || slices.Contains(s.cfg.AllowedOrigins, origin)
+	return slices.Contains(s.cfg.AllowedOrigins, origin)
 }
