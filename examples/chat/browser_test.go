@@ -83,7 +83,8 @@ func statErr(path string) error {
 }
 
 // TestBrowser runs web/browser.test.mjs: two users in headless Chromium chat, type, use
-// rooms, get a server error, lose and recover a connection, and live through a restart
+// rooms, get the server's validation and rate-limit errors, go offline, lose and recover a
+// connection, and live through a restart
 // of the server. It also writes the README's screenshot, docs/chat.png.
 func TestBrowser(t *testing.T) {
 	node, err := exec.LookPath("node")

@@ -179,6 +179,18 @@ async function run(browser) {
   await say(alice, "back again");
   await line(bob, "alice: back again");
 
+  step = "a flood shows the server's rate limit";
+  await alice.evaluate(() => {
+    for (let i = 0; i < 101; i++) socket.emit("message", { text: "flood " + i });
+  });
+  await alice.locator('#errors li[data-code="resource_exhausted"]').first().waitFor();
+
+  step = "the browser goes offline and comes back";
+  await bob.context().setOffline(true);
+  await state(bob, "offline");
+  await bob.context().setOffline(false);
+  await bob.waitForSelector('#state:is([data-state="recovered"], [data-state="connected"], [data-state="reconnecting"])');
+
   step = "the server stops: both pages are reconnecting";
   await post("/stop");
   await Promise.all([state(alice, "reconnecting"), state(bob, "reconnecting")]);
