@@ -23,8 +23,8 @@ func HTML(s string) string {
 	return strict.Sanitize(s)
 }
 
-// TagKey is the struct tag key the pipe reads; "html" is its only value.
-const TagKey = "sanitize"
+// tagKey is the struct tag key the pipe reads; "html" is its only value.
+const tagKey = "sanitize"
 
 // Pipe returns a gateway.Pipe that applies HTML to the string fields tagged
 // `sanitize:"html"` of every body parameter; see the package documentation.
@@ -105,15 +105,15 @@ func build(t reflect.Type, inProgress map[reflect.Type]*plan) (*plan, error) {
 		defer delete(inProgress, t)
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			tag, tagged := f.Tag.Lookup(TagKey)
+			tag, tagged := f.Tag.Lookup(tagKey)
 			if tagged {
 				switch {
 				case tag != "html":
-					return nil, fmt.Errorf("sanitize: %s.%s: tag %s:%q: the only value is \"html\"", t, f.Name, TagKey, tag)
+					return nil, fmt.Errorf("sanitize: %s.%s: tag %s:%q: the only value is \"html\"", t, f.Name, tagKey, tag)
 				case f.Type.Kind() != reflect.String:
-					return nil, fmt.Errorf("sanitize: %s.%s: tag %s:%q on a %s: only string fields can be sanitized", t, f.Name, TagKey, tag, f.Type)
+					return nil, fmt.Errorf("sanitize: %s.%s: tag %s:%q on a %s: only string fields can be sanitized", t, f.Name, tagKey, tag, f.Type)
 				case !f.IsExported():
-					return nil, fmt.Errorf("sanitize: %s.%s: tag %s:%q on an unexported field", t, f.Name, TagKey, tag)
+					return nil, fmt.Errorf("sanitize: %s.%s: tag %s:%q on an unexported field", t, f.Name, tagKey, tag)
 				}
 				p.strings = append(p.strings, i)
 				continue
