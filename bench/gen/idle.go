@@ -34,9 +34,6 @@ func (r *run) idlePoll(ctx context.Context) error {
 // per-session slope over the steps.
 func idleSteps[T session](ctx context.Context, r *run, scenario string, steps []int, p *pool[T], open func() (T, error), read func(T) error) error {
 	var xs, rss, anon, heap, stack, slab []float64
-	if err := sleep(ctx, r.o.IdleSettle); err != nil {
-		return err
-	}
 	base, err := serverMem(ctx, r.o.Addr, r.o.PID)
 	if err != nil {
 		return err

@@ -113,7 +113,7 @@ func Defaults(quick bool) Options {
 	if quick {
 		o.Quick = true
 		o.IdleSteps = []int{500, 1500}
-		o.IdleSettle = time.Second
+		o.IdleSettle = 500 * time.Millisecond
 		o.Rooms = []int{1000}
 		o.Rates = []int{10000, 20000, 40000}
 		o.StepTime = time.Second
