@@ -109,10 +109,11 @@ func TestAdapterRequests(t *testing.T) {
 	m.AdapterRequest("/", "fetch_sockets", 2*time.Millisecond, nil)
 	m.AdapterRequest("/", "fetch_sockets", time.Second, fmt.Errorf("waiting: %w", context.DeadlineExceeded))
 	m.AdapterRequest("/", "server_side_emit", time.Millisecond, errors.New("redis: connection refused"))
+	m.AdapterRequest("/", "all_rooms", time.Second, timeoutErr{})
 	for _, c := range []struct {
 		kind, result string
 		want         float64
-	}{{"fetch_sockets", "ok", 1}, {"fetch_sockets", "timeout", 1}, {"server_side_emit", "error", 1}} {
+	}{{"fetch_sockets", "ok", 1}, {"fetch_sockets", "timeout", 1}, {"server_side_emit", "error", 1}, {"all_rooms", "timeout", 1}} {
 		if v := value(t, reg, "sockgate_adapter_requests_total", "namespace", "/", "kind", c.kind, "result", c.result); v != c.want {
 			t.Errorf("%s %s = %v, want %v", c.kind, c.result, v, c.want)
 		}
@@ -159,3 +160,9 @@ func TestLint(t *testing.T) {
 		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }
+
+// timeoutErr says it is a timeout the way net.Error and the Redis adapter's errors do.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "timeout reached" }
+func (timeoutErr) Timeout() bool { return true }

@@ -190,13 +190,15 @@ func (m *Metrics) ErrorSent(namespace string, code gateway.Code) {
 func (m *Metrics) SlowConsumer() { m.slow.Inc() }
 
 // AdapterRequest implements gateway.Observer. A request that ended with an error
-// matching context.DeadlineExceeded counts as a timeout.
+// matching context.DeadlineExceeded, or with a Timeout() bool method that says so (as
+// net.Error), counts as a timeout.
 func (m *Metrics) AdapterRequest(namespace, kind string, d time.Duration, err error) {
 	ns := m.namespace(namespace)
 	kind = labelValue(kind)
 	result := "ok"
+	var timeout interface{ Timeout() bool }
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
 		result = "timeout"
 	case err != nil:
 		result = "error"

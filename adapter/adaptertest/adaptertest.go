@@ -155,6 +155,13 @@ type Namespace struct {
 
 	mu       sync.Mutex
 	Received [][]json.RawMessage
+	requests []Request
+}
+
+// Request is one call of Namespace.ObserveRequest.
+type Request struct {
+	Kind string
+	Err  error
 }
 
 var _ adapter.RecoveryNamespace = (*Namespace)(nil)
@@ -178,8 +185,19 @@ func (n *Namespace) DispatchServerSideEmit(args []json.RawMessage, reply func(js
 	}
 }
 
-// ObserveRequest implements adapter.Namespace; the suite does not check it.
-func (n *Namespace) ObserveRequest(string, time.Duration, error) {}
+// ObserveRequest implements adapter.Namespace; it records the request.
+func (n *Namespace) ObserveRequest(kind string, _ time.Duration, err error) {
+	n.mu.Lock()
+	n.requests = append(n.requests, Request{kind, err})
+	n.mu.Unlock()
+}
+
+// Requests returns the requests reported with ObserveRequest so far.
+func (n *Namespace) Requests() []Request {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.requests)
+}
 
 func packet(event string) *adapter.Packet {
 	return adapter.NewPacket("/test", json.RawMessage(`["`+event+`"]`), nil)

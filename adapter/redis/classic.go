@@ -201,9 +201,28 @@ const (
 	typeBroadcastAck
 )
 
+// The kinds of requests the adapters report to adapter.Namespace.ObserveRequest (the
+// metric label of package metrics). Requests that await responses are timed until the
+// last response; the others until they are published.
+const (
+	KindFetchSockets     = "fetch_sockets"
+	KindAllRooms         = "all_rooms"
+	KindServerSideEmit   = "server_side_emit" // with acks
+	KindRemoteJoin       = "remote_join"
+	KindRemoteLeave      = "remote_leave"
+	KindRemoteDisconnect = "remote_disconnect"
+	KindBroadcastAck     = "broadcast_ack" // published; the acks arrive one by one
+)
+
+var classicKinds = map[int]string{
+	typeRemoteFetch: KindFetchSockets, typeAllRooms: KindAllRooms, typeServerSideEmit: KindServerSideEmit,
+	typeRemoteJoin: KindRemoteJoin, typeRemoteLeave: KindRemoteLeave, typeRemoteDisconnect: KindRemoteDisconnect,
+}
+
 // request is a pending request of this node awaiting responses.
 type request struct {
 	typ       int
+	start     time.Time // when it was registered, for ObserveRequest
 	numSub    int
 	msgCount  int
 	rooms     map[string]struct{}
@@ -819,7 +838,7 @@ func (r *request) finish() {
 // cannot be missed.
 func (a *Adapter) startRequest(typ, numSub int) (string, *request) {
 	id := uid6()
-	r := &request{typ: typ, numSub: numSub, msgCount: 1, done: make(chan struct{})}
+	r := &request{typ: typ, numSub: numSub, msgCount: 1, done: make(chan struct{}), start: time.Now()}
 	a.reqMu.Lock()
 	a.requests[id] = r
 	a.reqMu.Unlock()
@@ -832,8 +851,10 @@ func (a *Adapter) endRequest(id string) {
 	a.reqMu.Unlock()
 }
 
-// await waits for r to complete, for RequestsTimeout, or for ctx.
-func (a *Adapter) await(ctx context.Context, r *request, timeoutMsg func() string) error {
+// await waits for r to complete, for RequestsTimeout, or for ctx, and reports how the
+// request ended to the namespace.
+func (a *Adapter) await(ctx context.Context, r *request, timeoutMsg func() string) (err error) {
+	defer func() { a.ns.ObserveRequest(classicKinds[r.typ], time.Since(r.start), err) }()
 	t := time.NewTimer(a.c.cfg.RequestsTimeout)
 	defer t.Stop()
 	select {
@@ -883,7 +904,10 @@ func (a *Adapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOpti
 			a.reqMu.Unlock()
 		})
 		a.reqMu.Unlock()
-		if err := a.publish(a.requestChannel, buf.Bytes()); err != nil {
+		start := time.Now()
+		err := a.publish(a.requestChannel, buf.Bytes())
+		a.ns.ObserveRequest(KindBroadcastAck, time.Since(start), err)
+		if err != nil {
 			a.reqMu.Lock()
 			ar.timer.Stop()
 			delete(a.ackRequests, id)
@@ -974,7 +998,10 @@ func (a *Adapter) remoteOp(typ int, opts adapter.BroadcastOptions, fields map[st
 	fields["type"] = typ
 	fields["opts"] = map[string][]string{"rooms": nonNil(opts.Rooms), "except": nonNil(opts.Except)}
 	msg, _ := json.Marshal(fields)
-	if err := a.publish(a.requestChannel, msg); err != nil {
+	start := time.Now()
+	err := a.publish(a.requestChannel, msg)
+	a.ns.ObserveRequest(classicKinds[typ], time.Since(start), err)
+	if err != nil {
 		a.c.log.Warn("redis adapter: operation applied on this node only", "type", typ, "err", err)
 	}
 }

@@ -33,6 +33,11 @@ const (
 	msgBroadcastAck           = 12
 )
 
+var clusterKinds = map[int]string{
+	msgFetchSockets: KindFetchSockets, msgServerSideEmit: KindServerSideEmit,
+	msgSocketsJoin: KindRemoteJoin, msgSocketsLeave: KindRemoteLeave, msgDisconnectSockets: KindRemoteDisconnect,
+}
+
 // clusterMessage is one message with its data as JSON; binary values are placeholders
 // into atts.
 type clusterMessage struct {
@@ -220,8 +225,10 @@ func (c *clusterAdapter) BroadcastWithAck(p *adapter.Packet, opts adapter.Broadc
 		c.reqMu.Unlock()
 		m := c.message(msgBroadcast, map[string]any{"packet": packetJSON{2, p.Data}, "requestId": id, "opts": wireOptsOf(opts)}, p.Attachments)
 		ctx, cancel := c.ctx()
+		start := time.Now()
 		_, err := c.t.publish(ctx, m, &opts, true)
 		cancel()
+		c.ns.ObserveRequest(KindBroadcastAck, time.Since(start), err)
 		if err != nil {
 			c.reqMu.Lock()
 			ar.timer.Stop()
@@ -240,7 +247,10 @@ func (c *clusterAdapter) op(typ int, opts adapter.BroadcastOptions, data map[str
 	data["opts"] = wireOptsOf(adapter.BroadcastOptions{Rooms: opts.Rooms, Except: opts.Except})
 	ctx, cancel := c.ctx()
 	defer cancel()
-	if _, err := c.t.publish(ctx, c.message(typ, data, nil), nil, false); err != nil {
+	start := time.Now()
+	_, err := c.t.publish(ctx, c.message(typ, data, nil), nil, false)
+	c.ns.ObserveRequest(clusterKinds[typ], time.Since(start), err)
+	if err != nil {
 		c.log.Warn("redis adapter: operation applied on this node only", "type", typ, "err", err)
 	}
 }
@@ -273,7 +283,7 @@ func (c *clusterAdapter) ServerCount(ctx context.Context) (int, error) {
 
 func (c *clusterAdapter) startRequest(typ, expected int) (string, *request) {
 	id := hexID()
-	r := &request{typ: typ, numSub: expected, done: make(chan struct{})}
+	r := &request{typ: typ, numSub: expected, done: make(chan struct{}), start: time.Now()}
 	c.reqMu.Lock()
 	c.requests[id] = r
 	c.reqMu.Unlock()
@@ -286,7 +296,8 @@ func (c *clusterAdapter) endRequest(id string) {
 	c.reqMu.Unlock()
 }
 
-func (c *clusterAdapter) await(ctx context.Context, r *request, timeout time.Duration) error {
+func (c *clusterAdapter) await(ctx context.Context, r *request, timeout time.Duration) (err error) {
+	defer func() { c.ns.ObserveRequest(clusterKinds[r.typ], time.Since(r.start), err) }()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {

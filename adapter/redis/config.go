@@ -29,6 +29,7 @@ type timeoutError struct{ msg string }
 
 func (e *timeoutError) Error() string { return e.msg }
 func (e *timeoutError) Unwrap() error { return ErrTimeout }
+func (e *timeoutError) Timeout() bool { return true } // for metrics, as net.Error
 
 // connect returns the client to use: the given one, or one built from url (redis:// or
 // rediss:// for TLS, with an optional password and database). owned says whether the

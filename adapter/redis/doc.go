@@ -59,6 +59,15 @@
 // connection is re-established and every channel subscribed again as soon as Redis
 // answers; messages published meanwhile are lost, as with Node's adapter.
 //
+// # Metrics
+//
+// Each request a node sends to the others is reported to its namespace
+// (adapter.Namespace.ObserveRequest, which package metrics counts) with one of the Kind
+// constants: those awaiting responses (fetch_sockets, all_rooms, server_side_emit) when
+// the last response arrives or the wait ends, the others (remote_join, remote_leave,
+// remote_disconnect, broadcast_ack) once published. Timeouts are errors with a
+// Timeout() bool method.
+//
 // # Concurrency
 //
 // A Classic starts one goroutine reading the subscribed connection (a Sharded one per
