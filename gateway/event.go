@@ -52,10 +52,10 @@ func (e *Event) WantsAck() bool { return e.hasID }
 // Ack sends the acknowledgement with args. Only the first call sends; later calls return
 // nil and send nothing. It returns ErrNoAck when the client asked for none.
 func (e *Event) Ack(args ...any) error {
-	if !e.hasID {
+	switch {
+	case !e.hasID:
 		return ErrNoAck
-	}
-	if e.acked.Swap(true) {
+	case e.acked.Swap(true):
 		return nil
 	}
 	err := e.socket.sendAck(e.id, args)

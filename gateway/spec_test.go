@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -199,7 +198,7 @@ func TestGeneratedSpecsMatchReflection(t *testing.T) {
 	if invoked.Load() == 0 {
 		t.Fatal("the generated specs were not used")
 	}
-	if !slices.Equal(byReflection, byGenerated) {
+	if !reflect.DeepEqual(byReflection, byGenerated) {
 		t.Fatalf("frames differ:\nreflection: %q\ngenerated:  %q", byReflection, byGenerated)
 	}
 	for _, want := range []string{
