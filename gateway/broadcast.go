@@ -190,7 +190,7 @@ type RemoteSocket struct {
 func (r *RemoteSocket) ID() string { return r.info.ID }
 
 // Handshake returns what the socket was opened with.
-func (r *RemoteSocket) Handshake() *Handshake { return &r.info.Handshake }
+func (r *RemoteSocket) Handshake() *adapter.Handshake { return &r.info.Handshake }
 
 // Rooms returns the socket's rooms when it was fetched.
 func (r *RemoteSocket) Rooms() []string { return r.info.Rooms }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Code is the closed set of error codes a client can see.
@@ -37,14 +36,6 @@ func NewError(code Code, message string) *Error {
 	return &Error{Code: code, Message: message}
 }
 
-// Errorf returns an *Error with a formatted message. A %w verb wraps the cause for
-// errors.Is and errors.As; the message of the cause is part of Message, so wrap only what
-// a client may read.
-func Errorf(code Code, format string, args ...any) *Error {
-	err := fmt.Errorf(format, args...)
-	return &Error{Code: code, Message: err.Error(), cause: errors.Unwrap(err)}
-}
-
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 // Unwrap returns the wrapped cause, if any.
@@ -55,15 +46,6 @@ func (e *Error) WithDetails(details any) *Error {
 	c := *e
 	c.Details = details
 	return &c
-}
-
-// CodeOf returns the code of the first *Error in err's chain, CodeInternal otherwise.
-func CodeOf(err error) Code {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return CodeInternal
 }
 
 // FieldError describes one invalid field of a message body.
@@ -99,6 +81,9 @@ const (
 	ReasonForcedServerClose         DisconnectReason = "forced server close"
 	ReasonClientNamespaceDisconnect DisconnectReason = "client namespace disconnect"
 	ReasonServerNamespaceDisconnect DisconnectReason = "server namespace disconnect"
+	// ReasonRateLimited is sockgate's own: the socket kept sending events over their rate
+	// limits (Config.MaxRateRefusals).
+	ReasonRateLimited DisconnectReason = "rate limit exceeded"
 	// ReasonSlowConsumer is sockgate's own: the connection was closed because the
 	// packets waiting for it exceeded Config.WriteQueueSize (a client that does not read
 	// fast enough). socket.io would report "transport error".

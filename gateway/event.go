@@ -68,6 +68,5 @@ func (e *Event) Ack(args ...any) error {
 // Acked reports whether Ack has been called.
 func (e *Event) Acked() bool { return e.acked.Load() }
 
-// EventHandler handles one event. Handlers of one socket run one at a time, in arrival
-// order.
-type EventHandler func(e *Event)
+// eventHandler handles one event (Socket.On, Namespace.Handle).
+type eventHandler = func(e *Event)

@@ -18,7 +18,7 @@ type handler struct {
 	pipeline pipeline // global, gateway and event pieces, resolved
 }
 
-// serve is the EventHandler of one gateway method: guards, Invoke (decoding, validation,
+// serve is the event handler of one gateway method: guards, Invoke (decoding, validation,
 // pipes), interceptors around the call, and the result as ack, emit or error.
 func (h *handler) serve(e *Event) {
 	s := e.socket

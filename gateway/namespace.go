@@ -49,7 +49,7 @@ type registry struct {
 	middlewares  []Middleware
 	connectHooks []Middleware // gateways' handshake guards and OnConnect hooks
 	onConnection []func(*Socket)
-	events       map[string]EventHandler
+	events       map[string]eventHandler
 	rates        map[string]*rateRule // per event, from rate: tags and gateway rates
 	defaultRate  *rateRule            // SetEventRate
 
@@ -94,16 +94,16 @@ func (r *registry) OnConnection(h func(*Socket)) {
 // Handle sets the handler of event for every socket. Unlike Socket.On it costs nothing
 // per socket; gateways register their methods this way. A second Handle for the same
 // event replaces the first.
-func (r *registry) Handle(event string, h EventHandler) {
+func (r *registry) Handle(event string, h eventHandler) {
 	r.regMu.Lock()
 	if r.events == nil {
-		r.events = make(map[string]EventHandler)
+		r.events = make(map[string]eventHandler)
 	}
 	r.events[event] = h
 	r.regMu.Unlock()
 }
 
-func (r *registry) eventHandler(event string) EventHandler {
+func (r *registry) eventHandler(event string) eventHandler {
 	r.regMu.RLock()
 	defer r.regMu.RUnlock()
 	return r.events[event]
@@ -117,7 +117,7 @@ func (r *registry) lists() ([]Middleware, []Middleware, []func(*Socket)) {
 
 // handler returns the namespace-wide handler of event, the namespace's own before its
 // parent's.
-func (n *Namespace) handler(event string) EventHandler {
+func (n *Namespace) handler(event string) eventHandler {
 	h := n.eventHandler(event)
 	if h == nil && n.parent != nil {
 		h = n.parent.eventHandler(event)

@@ -171,10 +171,6 @@ func (n *Namespace) rateFor(event string) (*rateRule, string) {
 	return rule, event
 }
 
-// ReasonRateLimited is the disconnect reason of a socket that kept sending events over
-// their rate limits (Config.MaxRateRefusals).
-const ReasonRateLimited DisconnectReason = "rate limit exceeded"
-
 // rateLimited reports whether the event must be refused for its rate, and answers the
 // client when it is: with resource_exhausted, or, when the socket keeps being refused, by
 // disconnecting it. It runs on the connection's reader goroutine.

@@ -583,7 +583,7 @@ func (s *Server) attach(g *gatewayInfo) error {
 	type target interface {
 		addConnectHook(Middleware)
 		OnConnection(func(*Socket))
-		Handle(string, EventHandler)
+		Handle(string, eventHandler)
 		limitEvent(string, *rateRule)
 	}
 	var (

@@ -12,10 +12,6 @@ import (
 	"github.com/sockgate/sockgate/internal/randid"
 )
 
-// Handshake is what a socket was opened with: the Engine.IO request and the CONNECT auth
-// payload.
-type Handshake = adapter.Handshake
-
 // Socket is one client's connection to one namespace. Every method is safe for concurrent
 // use. Its events are handled one at a time, in arrival order, on a goroutine that exists
 // only while events are waiting.
@@ -25,7 +21,7 @@ type Socket struct {
 	id        string
 	nsp       *Namespace
 	client    *client
-	handshake Handshake
+	handshake adapter.Handshake
 	// pid and recovered (connection state recovery) are set by the connect job before the
 	// socket is registered, and only read after.
 	pid       string
@@ -52,8 +48,8 @@ type Socket struct {
 	running      bool
 	overflowed   bool // an event was refused for a full mailbox since it last drained
 	acks         map[int64]func(adapter.Ack)
-	handlers     map[string][]EventHandler
-	anyHandlers  []EventHandler
+	handlers     map[string][]eventHandler
+	anyHandlers  []eventHandler
 	onDisconnect []func(DisconnectReason)
 	data         any
 	values       map[any]any // by *Key[T]
@@ -71,7 +67,7 @@ func newSocket(nsp *Namespace, cl *client, auth json.RawMessage) *Socket {
 		id:     randid.New(),
 		nsp:    nsp,
 		client: cl,
-		handshake: Handshake{
+		handshake: adapter.Handshake{
 			Headers: req.Header,
 			Time:    req.Time,
 			Address: req.RemoteAddr,
@@ -91,7 +87,7 @@ func (s *Socket) ID() string { return s.id }
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
 // Handshake returns what the socket was opened with. It must not be modified.
-func (s *Socket) Handshake() *Handshake { return &s.handshake }
+func (s *Socket) Handshake() *adapter.Handshake { return &s.handshake }
 
 // DecodeAuth decodes the CONNECT auth payload into v.
 func (s *Socket) DecodeAuth(v any) error { return json.Unmarshal(s.handshake.Auth, v) }
@@ -132,17 +128,17 @@ func (s *Socket) Context() context.Context {
 }
 
 // On adds a handler for event. Handlers added in a connection handler see every event.
-func (s *Socket) On(event string, h EventHandler) {
+func (s *Socket) On(event string, h eventHandler) {
 	s.mu.Lock()
 	if s.handlers == nil {
-		s.handlers = make(map[string][]EventHandler, 2)
+		s.handlers = make(map[string][]eventHandler, 2)
 	}
 	s.handlers[event] = append(s.handlers[event], h)
 	s.mu.Unlock()
 }
 
 // OnAny adds a handler for every event.
-func (s *Socket) OnAny(h EventHandler) {
+func (s *Socket) OnAny(h eventHandler) {
 	s.mu.Lock()
 	s.anyHandlers = append(s.anyHandlers, h)
 	s.mu.Unlock()

@@ -51,7 +51,7 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 	}
 }
 
-func (s *Socket) handle(ev *Event, h EventHandler) {
+func (s *Socket) handle(ev *Event, h eventHandler) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.nsp.srv.logger.Error("gateway: handler panicked", "namespace", s.nsp.name, "socket", s.id, "event", ev.Name,

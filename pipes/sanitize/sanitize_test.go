@@ -2,6 +2,7 @@ package sanitize_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -165,8 +166,8 @@ func TestPipeBadTags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%T: %v, want an error containing %q", tc.v, err, tc.want)
 		}
-		if gateway.CodeOf(err) != gateway.CodeInternal {
-			t.Errorf("%T: code %s", tc.v, gateway.CodeOf(err))
+		if ge := (*gateway.Error)(nil); errors.As(err, &ge) {
+			t.Errorf("%T: a client-visible %v, want an internal error", tc.v, ge)
 		}
 	}
 }
