@@ -159,6 +159,9 @@ func (p *Packet) WithOffset(offset string) *Packet {
 		return p
 	}
 	body := bytes.TrimRight(data[:len(data)-1], " \t\r\n")
+	if len(body) == 0 || body[0] != '[' {
+		return p
+	}
 	out := make([]byte, 0, len(body)+len(q)+2)
 	out = append(out, body...)
 	if body[len(body)-1] != '[' {
