@@ -157,7 +157,7 @@ func classify(t types.Type) (jsonKind, types.Type, *types.Struct) {
 		return kindAny, nil, nil
 	case isNamed(t, "encoding/json", "Number"):
 		return kindNumber, nil, nil
-	case isNamed(t, gatewayPath, "Args"):
+	case isArgs(t):
 		return kindArray, types.NewInterfaceType(nil, nil), nil
 	}
 	if _, ok := t.(*types.Named); ok {

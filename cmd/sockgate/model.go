@@ -18,7 +18,11 @@ import (
 const (
 	decoratorsPath = "github.com/sockgate/sockgate/decorators"
 	gatewayPath    = "github.com/sockgate/sockgate/gateway"
+	payloadPath    = "github.com/sockgate/sockgate/payload"
 )
+
+// isArgs reports whether t is gateway.Args, an alias of payload.Args.
+func isArgs(t types.Type) bool { return isNamed(t, payloadPath, "Args") || isNamed(t, gatewayPath, "Args") }
 
 // pkgInfo is what the generator knows about one package: its gateways, in source order.
 type pkgInfo struct {
@@ -342,7 +346,7 @@ func (h *handlerDecl) analyse(sig *types.Signature) error {
 			k = paramSocket
 		case isPointerTo(pt, gatewayPath, "Event"):
 			k = paramEvent
-		case isNamed(pt, gatewayPath, "Args"):
+		case isArgs(pt):
 			k = paramArgs
 		default:
 			if err := checkBodyType(pt); err != nil {
