@@ -22,7 +22,9 @@ const (
 )
 
 // isArgs reports whether t is gateway.Args, an alias of payload.Args.
-func isArgs(t types.Type) bool { return isNamed(t, payloadPath, "Args") || isNamed(t, gatewayPath, "Args") }
+func isArgs(t types.Type) bool {
+	return isNamed(t, payloadPath, "Args") || isNamed(t, gatewayPath, "Args")
+}
 
 // pkgInfo is what the generator knows about one package: its gateways, in source order.
 type pkgInfo struct {
