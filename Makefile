@@ -90,6 +90,14 @@ bench:
 	cd bench/zishang && $(GO) build -o ../../$(BENCH_BIN)/zishang .
 	taskset -c 1 $(BENCH_BIN)/sockbench run $(if $(PROFILE),-profile bench/out/profiles) $(BENCH_FLAGS)
 
+# A broadcast to 5,000 sessions over three nodes joined through Redis: sockgate with
+# adapter/redis beside Node socket.io with @socket.io/redis-adapter, and each on one node
+# (bench/cmd/clusterbench; a few minutes). CLUSTER_FLAGS passes more flags.
+bench-cluster: redis-deps
+	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error
+	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/clusterbench ./bench/servers/sockgate
+	$(BENCH_BIN)/clusterbench -bin $(BENCH_BIN) -node bench/node $(CLUSTER_FLAGS)
+
 bench-quick:
 	cd bench/node && $(NPM) ci --no-audit --no-fund --loglevel=error
 	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/sockbench ./bench/servers/sockgate ./bench/servers/limit

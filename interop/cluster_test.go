@@ -173,7 +173,11 @@ func (s goSide) emitWithAck(t *testing.T, x sel, timeout time.Duration, event st
 	}
 	out := make([]json.RawMessage, len(acks))
 	for i, a := range acks {
-		out[i] = a.Raw(0)
+		v, err := a.Value(0)
+		if err != nil {
+			t.Fatalf("G ack %d: %v", i, err)
+		}
+		out[i], _ = json.Marshal(wireValue(v))
 	}
 	return out, d
 }
@@ -436,6 +440,7 @@ func runClusterCases(t *testing.T, m *mixed) {
 			table = append(table, fmt.Sprintf("| %s | %s | %s |", c.name, x.name()+"→"+y.name(), map[bool]string{true: "pass", false: "FAIL"}[ok]))
 		}
 	}
+	table = append(table, runExtraCases(t, m)...)
 	t.Logf("interop with Node's %s adapter %v:\n| case | direction | result |\n|---|---|---|\n%s", m.kind, m.nodeExtras, strings.Join(table, "\n"))
 }
 
@@ -676,4 +681,56 @@ var clusterCases = []clusterCase{
 			}
 		}
 	}},
+}
+
+// wireValue replaces []byte by interoptest.Bin, the form the Node side reports binaries in.
+func wireValue(v any) any {
+	switch t := v.(type) {
+	case []byte:
+		return interoptest.Bin(t)
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = wireValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = wireValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// extraNode is one more sockgate node of the mixed cluster, with one client.
+type extraNode struct {
+	stop func()
+}
+
+// extraGoNode starts a third node (sockgate, the same adapter) with one client on "/".
+func (m *mixed) extraGoNode(t *testing.T) *extraNode {
+	t.Helper()
+	if m.kind != "classic" {
+		t.Fatalf("extraGoNode: only for the classic adapter")
+	}
+	c, err := redis.New(redis.Config{URL: m.redis.URL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, url, stopSrv := startStoppableGoNode(t, m.goConfig, c.Adapter, "G2")
+	cl := m.d.Connect(t, url, interoptest.Options{Transports: []string{"websocket"}, NoReconnection: true})
+	cl.WaitConnect(wait)
+	_ = srv
+	stopped := false
+	return &extraNode{stop: func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cl.Close()
+		stopSrv()
+		_ = c.Close()
+	}}
 }

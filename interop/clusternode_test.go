@@ -169,6 +169,13 @@ func (n *nodeNode) serverSideEmits() []json.RawMessage {
 // Node cluster node (js/clusternode.mjs) on "/" and "/chat".
 func startGoNode(t *testing.T, cfg gateway.Config, f adapter.Factory, name string) (*gateway.Server, string) {
 	t.Helper()
+	srv, url, _ := startStoppableGoNode(t, cfg, f, name)
+	return srv, url
+}
+
+// startStoppableGoNode is startGoNode with a stop function (also run at cleanup).
+func startStoppableGoNode(t *testing.T, cfg gateway.Config, f adapter.Factory, name string) (*gateway.Server, string, func()) {
+	t.Helper()
 	srv, err := gateway.NewServer(cfg, gateway.WithLogger(slog.New(slog.DiscardHandler)), gateway.WithAdapter(f))
 	if err != nil {
 		t.Fatal(err)
@@ -187,11 +194,15 @@ func startGoNode(t *testing.T, cfg gateway.Config, f adapter.Factory, name strin
 		})
 	}
 	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		_ = srv.Close()
-		hs.Close()
-	})
-	return srv, hs.URL
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = srv.Close()
+			hs.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return srv, hs.URL, stop
 }
 
 // waitFor polls cond until it holds or wait passes: the state it checks lives in other

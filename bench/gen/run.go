@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/sockgate/sockgate/bench/wsclient"
 )
 
-// Run runs o.Scenario against the server at o.Addr, writing one JSON Result per line to
+// Run runs o.Scenario against the server at o.Addr (several comma-separated addresses are
+// the nodes of one cluster: websocket sessions are opened on each in turn), writing one JSON Result per line to
 // out and progress to logw. It returns when every session it opened is closed.
 func Run(ctx context.Context, o Options, out, logw io.Writer) error {
 	if err := o.Validate(); err != nil {
@@ -23,9 +25,14 @@ func Run(ctx context.Context, o Options, out, logw io.Writer) error {
 	// The generator's heap is small and short-lived; collecting less often leaves more of
 	// its core to the sockets.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	cl := &client{addr: o.Addr, path: o.Path, dialer: &wsclient.Dialer{Sources: src}}
+	if addrs := strings.Split(o.Addr, ","); len(addrs) > 1 {
+		// A cluster: websocket sessions spread over its nodes.
+		cl.addr, cl.spread = addrs[0], addrs
+	}
 	r := &run{
 		o:   o,
-		cl:  &client{addr: o.Addr, path: o.Path, dialer: &wsclient.Dialer{Sources: src}},
+		cl:  cl,
 		out: newEmitter(out),
 		log: logw,
 	}

@@ -28,6 +28,18 @@ type client struct {
 	addr   string
 	path   string
 	dialer *wsclient.Dialer
+	// spread, when set, are several nodes of one cluster: websocket sessions are opened
+	// on each in turn (the first on spread[0]); everything else uses addr.
+	spread []string
+	next   atomic.Uint64
+}
+
+// wsAddr is the address of the next websocket session.
+func (cl *client) wsAddr() string {
+	if len(cl.spread) == 0 {
+		return cl.addr
+	}
+	return cl.spread[(cl.next.Add(1)-1)%uint64(len(cl.spread))]
 }
 
 func (cl *client) query(transport, sid, rooms string) string {
@@ -44,12 +56,13 @@ func (cl *client) query(transport, sid, rooms string) string {
 // openWS opens a websocket-only session and joins the main namespace: handshake, open
 // packet, 40, and the 40{sid} reply.
 func (cl *client) openWS(ctx context.Context, rooms string) (*wsclient.Conn, error) {
-	tc, err := cl.dialer.Dial(ctx, cl.addr)
+	addr := cl.wsAddr()
+	tc, err := cl.dialer.Dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(openTimeout)
-	c, err := wsclient.Handshake(tc, cl.addr, cl.query("websocket", "", rooms), deadline)
+	c, err := wsclient.Handshake(tc, addr, cl.query("websocket", "", rooms), deadline)
 	if err != nil {
 		_ = tc.Close()
 		return nil, err

@@ -8,7 +8,9 @@
 // GET /__bench/mem runs a full GC (node --expose-gc) and returns the memory counters under
 // the names the Go servers use: heap is V8's heapUsed.
 //
-// Usage: node --expose-gc server.js --port 3000 [--host 127.0.0.1]
+// Usage: node --expose-gc server.js --port 3000 [--host 127.0.0.1] [--redis redis://host:port]
+// With --redis the server joins a cluster through Redis with @socket.io/redis-adapter
+// (createAdapter), for the cluster benchmark (bench/cmd/clusterbench).
 
 const http = require('node:http');
 const { Server } = require('socket.io');
@@ -47,6 +49,20 @@ const io = new Server(httpServer, {
   perMessageDeflate: false,
   serveClient: false,
 });
+
+const redisURL = arg('redis', '');
+if (redisURL) {
+  const { createClient } = require('redis');
+  const { createAdapter } = require('@socket.io/redis-adapter');
+  const pub = createClient({ url: redisURL });
+  const sub = pub.duplicate();
+  pub.on('error', (e) => console.error('redis pub:', e.message));
+  sub.on('error', (e) => console.error('redis sub:', e.message));
+  Promise.all([pub.connect(), sub.connect()]).then(() => {
+    io.adapter(createAdapter(pub, sub));
+    console.error(`joined the cluster through ${redisURL}`);
+  });
+}
 
 io.on('connection', (socket) => {
   const rooms = socket.handshake.query.rooms;

@@ -19,6 +19,9 @@
 // the chat example limits its messages to "100/m,burst=100"), -recovery keeps lost
 // sockets for connection state recovery that long (Config.ConnectionStateRecovery),
 // -metrics records Prometheus metrics (package metrics) and serves them at GET /metrics.
+//
+// -redis joins the server to a cluster through Redis with the classic Redis adapter
+// (adapter/redis), for the cluster benchmark (bench/cmd/clusterbench).
 package main
 
 import (
@@ -37,6 +40,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/fx"
 
+	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/adapter/redis"
 	"github.com/sockgate/sockgate/bench/benchsrv"
 	"github.com/sockgate/sockgate/decorators"
 	"github.com/sockgate/sockgate/di"
@@ -116,6 +121,7 @@ func main() {
 	rate := flag.String("rate", "", `rate limit of every event, e.g. "100/m,burst=100" (empty: none)`)
 	recovery := flag.Duration("recovery", 0, "connection state recovery: how long a lost socket is kept (0: off)")
 	withMetrics := flag.Bool("metrics", false, "Prometheus metrics as the chat example has them, served at GET /metrics")
+	redisURL := flag.String("redis", "", "join a cluster through Redis at this URL, with the classic Redis adapter (empty: one node)")
 	flag.Parse()
 	cfg := Config(*addr, *rate, *recovery)
 	// Only warnings: logging every connection would be part of the measurement.
@@ -126,6 +132,17 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "sockgate bench server: %s, GOMAXPROCS=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
-	fx.New(App(cfg, *memProfile, *withMetrics)).Run()
+	app := App(cfg, *memProfile, *withMetrics)
+	if *redisURL != "" {
+		app = fx.Options(app, fx.Provide(func(lc fx.Lifecycle) (adapter.Factory, error) {
+			c, err := redis.New(redis.Config{URL: *redisURL})
+			if err != nil {
+				return nil, err
+			}
+			lc.Append(fx.Hook{OnStop: func(context.Context) error { return c.Close() }})
+			return c.Adapter, nil
+		}))
+	}
+	fx.New(app).Run()
 	stop()
 }

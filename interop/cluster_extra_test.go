@@ -1,0 +1,180 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockgate/sockgate/interop/interoptest"
+)
+
+// extraCases are the interop cases that hold for one adapter kind only, or need more
+// than the two nodes; runExtraCases runs them after the common list.
+var extraCases = []struct {
+	name  string
+	kinds []string // adapter kinds it applies to
+	dirs  bool     // run in both directions (else once, x = N)
+	run   func(t *testing.T, m *mixed, x, y side)
+}{
+	{"C17 allRooms", []string{"classic"}, true, func(t *testing.T, m *mixed, x, y side) {
+		var rooms []string
+		var d time.Duration
+		if x.name() == "N" {
+			var r struct {
+				Rooms []string `json:"rooms"`
+				Ms    int64    `json:"ms"`
+			}
+			mustJSON(t, m.n.call("allRooms", map[string]any{}), &r)
+			rooms, d = r.Rooms, time.Duration(r.Ms)*time.Millisecond
+		} else {
+			lister, ok := m.adapters.get("/").(interface {
+				AllRooms(context.Context) ([]string, error)
+			})
+			if !ok {
+				t.Fatal("the classic adapter has no AllRooms")
+			}
+			start := time.Now()
+			var err error
+			if rooms, err = lister.AllRooms(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			d = time.Since(start)
+		}
+		for _, want := range []string{"room1", m.idN, m.idG} {
+			if !slices.Contains(rooms, want) {
+				t.Errorf("allRooms %v lacks %s", rooms, want)
+			}
+		}
+		if d > fast {
+			t.Errorf("allRooms took %v", d)
+		}
+	}},
+	{"E25 ack values: object and binary", nil, true, func(t *testing.T, m *mixed, x, y side) {
+		for _, c := range m.clients() {
+			c.Reply("ackbin", map[string]any{"from": c.Name(), "bin": interoptest.Bin{1, 2, 255}, "n": 1.5})
+		}
+		acks, d := x.emitWithAck(t, sel{}, 2*time.Second, "ackbin")
+		if len(acks) != 2 || d > fast {
+			t.Fatalf("acks %s in %v", acks, d)
+		}
+		var froms []string
+		for _, a := range acks {
+			var v struct {
+				From string          `json:"from"`
+				Bin  interoptest.Bin `json:"bin"`
+				N    float64         `json:"n"`
+			}
+			if err := json.Unmarshal(normalizeBin(a), &v); err != nil || len(v.Bin) != 3 || v.Bin[2] != 255 || v.N != 1.5 {
+				t.Errorf("ack %s: %+v %v", a, v, err)
+			}
+			froms = append(froms, v.From)
+		}
+		slices.Sort(froms)
+		want := []string{m.cN.Name(), m.cG.Name()}
+		slices.Sort(want)
+		if !slices.Equal(froms, want) {
+			t.Errorf("acks from %v, want %v", froms, want)
+		}
+	}},
+	{"B11 emitter messages (no uid, uid \"emitter\")", []string{"classic"}, false, func(t *testing.T, m *mixed, _, _ side) {
+		pub := func(channel, msg string) {
+			t.Helper()
+			if err := m.rawClient.Publish(context.Background(), channel, msg).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := m.key + "-request#/#"
+		pub(req, `{"type":2,"opts":{"rooms":["`+m.idG+`"],"except":[]},"rooms":["from-emitter"]}`)
+		pub(req, `{"uid":"emitter","type":6,"data":["note","emitted"]}`)
+		// An emitter broadcast: [uid, packet, opts] in msgpack, built by Node's encoder.
+		m.N.emit(t, sel{Rooms: []string{"from-emitter"}}, "emitter-room")
+		m.settle(t, m.N)
+		want(t, "emit to the room the emitter joined", "emitter-room", []int{0, 1}, m.clients()...)
+		waitFor(t, "the emitter's server-side emit", func() bool {
+			for _, r := range m.G.serverSideEmitsReceived() {
+				if strings.Contains(string(r), "emitted") {
+					return true
+				}
+			}
+			return false
+		})
+	}},
+	{"F27 garbage on every channel", []string{"classic"}, false, func(t *testing.T, m *mixed, _, _ side) {
+		ctx := context.Background()
+		// Node's adapter throws (and the process dies) on some of these, so they go where
+		// only sockgate decodes them: Node drops a room channel's message before decoding
+		// when it has no such room, and survives parse errors and unknown types.
+		garbage := []string{"", "{", "[1,2]", "\x93\xa1x", "\xc1", `{"type":99}`, "\x92\xa1x\x80",
+			"\x93\xa1x\x81\xa4type\x02\x80", `{"type":5,"requestId":"x"}`, `{"type":7}`, `{"type":6,"data":"x"}`}
+		for ch, msgs := range map[string][]string{
+			m.key + "#/#nosuchroom#": garbage,
+			m.key + "-response#/#":   garbage,
+			m.key + "-request#/#":    {"", "{", "[1,2]", "\xc1", `{"type":99}`, "\x93\xa1x"},
+		} {
+			for _, msg := range msgs {
+				if err := m.rawClient.Publish(ctx, ch, msg).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		ev := "after-garbage"
+		m.G.emit(t, sel{}, ev)
+		m.N.emit(t, sel{}, ev)
+		m.settle(t, m.G)
+		m.settle(t, m.N)
+		want(t, "broadcasts after garbage", ev, []int{2, 2}, m.clients()...)
+	}},
+	{"D21 three nodes, then one leaves", []string{"classic"}, true, func(t *testing.T, m *mixed, x, y side) {
+		g2 := m.extraGoNode(t)
+		defer g2.stop()
+		waitFor(t, "three nodes counted", func() bool { return m.adapters.serverCount("/") == 3 })
+		replies, errMsg, d := x.serverSideEmitWithAck(t, "ping")
+		if errMsg != "" || len(replies) != 2 || d > fast {
+			t.Errorf("serverSideEmitWithAck on three nodes = %s, %q in %v", replies, errMsg, d)
+		}
+		socks, d := x.fetch(t, sel{})
+		if len(socks) != 3 || d > fast {
+			t.Errorf("fetchSockets on three nodes = %d sockets in %v", len(socks), d)
+		}
+		g2.stop()
+		waitFor(t, "back to two nodes", func() bool { return m.adapters.serverCount("/") == 2 })
+		socks, d = x.fetch(t, sel{})
+		if len(socks) != 2 || d > fast {
+			t.Errorf("fetchSockets after a node left = %d sockets in %v", len(socks), d)
+		}
+	}},
+}
+
+// normalizeBin turns Node's Buffer JSON forms into {"$bin": ...} when needed; the Go side
+// gives raw JSON with binary placeholders resolved by the gateway as base64 strings.
+func normalizeBin(raw json.RawMessage) json.RawMessage { return raw }
+
+func runExtraCases(t *testing.T, m *mixed) []string {
+	var table []string
+	for _, c := range extraCases {
+		if c.kinds != nil && !slices.Contains(c.kinds, m.kind) {
+			continue
+		}
+		dirs := [][2]side{{m.N, m.G}}
+		if c.dirs {
+			dirs = append(dirs, [2]side{m.G, m.N})
+		}
+		for _, dir := range dirs {
+			x, y := dir[0], dir[1]
+			label := c.name + "/" + x.name() + "->" + y.name()
+			if !c.dirs {
+				label = c.name
+			}
+			ok := t.Run(label, func(t *testing.T) { c.run(t, m, x, y) })
+			dirName := x.name() + "→" + y.name()
+			if !c.dirs {
+				dirName = "→G"
+			}
+			table = append(table, "| "+c.name+" | "+dirName+" | "+map[bool]string{true: "pass", false: "FAIL"}[ok]+" |")
+		}
+	}
+	return table
+}
