@@ -18,7 +18,15 @@
 // # Configuration
 //
 // [Config] is plain data whose zero value gives socket.io's defaults; pluggable parts
-// (adapter, logger) are [Option] values.
+// (adapter, logger, the [Observer] that metrics are taken from) are [Option] values.
+//
+// # Logs and metrics
+//
+// The server logs through log/slog ([WithLogger]); its records about a socket carry the
+// attributes namespace, socket (the socket id) and, about an event, event. An [Observer]
+// given with [WithObserver] is told of connections, events and their handling time,
+// acknowledgements, errors, rate-limit refusals, slow consumers and adapter requests;
+// package metrics records them in Prometheus.
 //
 // # Errors
 //
