@@ -26,26 +26,32 @@ const (
 	groupGateways     = "sockgate.gateways"
 	groupNamed        = "sockgate.named"
 	groupGuards       = "sockgate.guards"
+	groupPipes        = "sockgate.pipes"
 	groupInterceptors = "sockgate.interceptors"
+	groupFilters      = "sockgate.filters"
 )
 
 // Module builds a *gateway.Server from the gateway.Config in the graph, registers every
 // gateway provided with Gateway, serves it (and the routes added to *Mux) on Config.Addr
-// from OnStart, and drains it with Server.Shutdown on OnStop. fx's own events are logged
-// through slog.Default() (routine events at debug level); an fx.WithLogger placed after
-// Module replaces that.
-var Module = fx.Options(
-	fx.Provide(NewMux, NewServer, newListener),
-	fx.Invoke(Serve),
+// from OnStart, and drains it with Server.Shutdown on OnStop.
+//
+// It is an fx.Module named "sockgate": its own fx events go to slog.Default() at debug
+// level, and the application's fx logger (fx.WithLogger) is left alone for everything
+// else. A failure inside the module, such as a registration error, reaches the
+// application as the error of its start, which its logger prints once; fx.New(...).Err()
+// returns it.
+var Module = fx.Module("sockgate",
+	fx.Provide(newMux, newServer, newListener),
+	fx.Invoke(serve),
 	fx.WithLogger(newEventLogger),
 )
 
-// newEventLogger logs fx's events through slog.Default(): the routine ones (provided,
-// invoked, started) at debug level, failures at error level.
+// newEventLogger logs the module's fx events through slog.Default() at debug level, its
+// failures included: the application reports them as the error of its start.
 func newEventLogger() fxevent.Logger {
 	l := &fxevent.SlogLogger{Logger: slog.Default()}
 	l.UseLogLevel(slog.LevelDebug)
-	l.UseErrorLevel(slog.LevelError)
+	l.UseErrorLevel(slog.LevelDebug)
 	return l
 }
 
@@ -78,14 +84,26 @@ func Guard(ctor any) fx.Option {
 	return fx.Provide(fx.Annotate(ctor, fx.ResultTags(`group:"`+groupGuards+`"`)))
 }
 
+// Pipe provides a pipe that runs for every body parameter of every gateway handler,
+// after validation.
+func Pipe(ctor any) fx.Option {
+	return fx.Provide(fx.Annotate(ctor, fx.ResultTags(`group:"`+groupPipes+`"`)))
+}
+
 // Interceptor provides an interceptor around every gateway handler.
 func Interceptor(ctor any) fx.Option {
 	return fx.Provide(fx.Annotate(ctor, fx.ResultTags(`group:"`+groupInterceptors+`"`)))
 }
 
-// NamedPiece is a Guard, Pipe, Interceptor or ExceptionFilter that gateways refer to by
+// ExceptionFilter provides an exception filter for every gateway, applied after the
+// gateway's own.
+func ExceptionFilter(ctor any) fx.Option {
+	return fx.Provide(fx.Annotate(ctor, fx.ResultTags(`group:"`+groupFilters+`"`)))
+}
+
+// namedPiece is a Guard, Pipe, Interceptor or ExceptionFilter that gateways refer to by
 // name in their `use:` tags.
-type NamedPiece struct {
+type namedPiece struct {
 	Name  string
 	Piece any
 }
@@ -102,7 +120,7 @@ func Named(name string, ctor any) fx.Option {
 	for i := range in {
 		in[i] = ct.In(i)
 	}
-	ft := reflect.FuncOf(in, []reflect.Type{reflect.TypeFor[NamedPiece](), reflect.TypeFor[error]()}, ct.IsVariadic())
+	ft := reflect.FuncOf(in, []reflect.Type{reflect.TypeFor[namedPiece](), reflect.TypeFor[error]()}, ct.IsVariadic())
 	cv := reflect.ValueOf(ctor)
 	wrapped := reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
 		var out []reflect.Value
@@ -115,7 +133,7 @@ func Named(name string, ctor any) fx.Option {
 		if len(out) == 2 && !out[1].IsNil() {
 			err = out[1].Interface().(error)
 		}
-		np := NamedPiece{Name: name, Piece: out[0].Interface()}
+		np := namedPiece{Name: name, Piece: out[0].Interface()}
 		errv := reflect.Zero(reflect.TypeFor[error]())
 		if err != nil {
 			errv = reflect.ValueOf(&err).Elem()
@@ -125,25 +143,26 @@ func Named(name string, ctor any) fx.Option {
 	return fx.Provide(fx.Annotate(wrapped.Interface(), fx.ResultTags(`group:"`+groupNamed+`"`)))
 }
 
-// ServerParams is what NewServer takes from the graph. Everything but Config is optional.
-type ServerParams struct {
+// serverParams is what newServer takes from the graph. Everything but Config is optional.
+type serverParams struct {
 	fx.In
 
 	Config       gateway.Config
-	Logger       *slog.Logger            `optional:"true"`
-	Adapter      adapter.Factory         `optional:"true"`
-	Validator    *validator.Validate     `optional:"true"`
-	Filter       gateway.ExceptionFilter `optional:"true"`
-	Observer     gateway.Observer        `optional:"true"`
-	Gateways     []any                   `group:"sockgate.gateways"`
-	Named        []NamedPiece            `group:"sockgate.named"`
-	Guards       []gateway.Guard         `group:"sockgate.guards"`
-	Interceptors []gateway.Interceptor   `group:"sockgate.interceptors"`
+	Logger       *slog.Logger              `optional:"true"`
+	Adapter      adapter.Factory           `optional:"true"`
+	Validator    *validator.Validate       `optional:"true"`
+	Observer     gateway.Observer          `optional:"true"`
+	Gateways     []any                     `group:"sockgate.gateways"`
+	Named        []namedPiece              `group:"sockgate.named"`
+	Guards       []gateway.Guard           `group:"sockgate.guards"`
+	Pipes        []gateway.Pipe            `group:"sockgate.pipes"`
+	Interceptors []gateway.Interceptor     `group:"sockgate.interceptors"`
+	Filters      []gateway.ExceptionFilter `group:"sockgate.filters"`
 }
 
-// NewServer builds the server and registers every gateway. Registration problems of all
+// newServer builds the server and registers every gateway. Registration problems of all
 // gateways are returned together, so that fx.New(...).Err() reports them.
-func NewServer(p ServerParams) (*gateway.Server, error) {
+func newServer(p serverParams) (*gateway.Server, error) {
 	var opts []gateway.Option
 	if p.Logger != nil {
 		opts = append(opts, gateway.WithLogger(p.Logger))
@@ -154,8 +173,11 @@ func NewServer(p ServerParams) (*gateway.Server, error) {
 	if p.Validator != nil {
 		opts = append(opts, gateway.WithValidator(p.Validator))
 	}
-	if p.Filter != nil {
-		opts = append(opts, gateway.WithExceptionFilter(p.Filter))
+	for _, f := range p.Filters {
+		opts = append(opts, gateway.WithExceptionFilter(f))
+	}
+	if len(p.Pipes) > 0 {
+		opts = append(opts, gateway.WithPipes(p.Pipes...))
 	}
 	if p.Observer != nil {
 		opts = append(opts, gateway.WithObserver(p.Observer))
@@ -191,8 +213,7 @@ type Mux struct {
 	*http.ServeMux
 }
 
-// NewMux returns an empty Mux.
-func NewMux() *Mux { return &Mux{ServeMux: http.NewServeMux()} }
+func newMux() *Mux { return &Mux{ServeMux: http.NewServeMux()} }
 
 // Listener tells where the module's HTTP server listens, once the app has started: useful
 // with Config.Addr ":0" in tests.
@@ -224,8 +245,8 @@ func (l *Listener) URL() string {
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(a.Port))
 }
 
-// ServeParams is what Serve takes from the graph.
-type ServeParams struct {
+// serveParams is what serve takes from the graph.
+type serveParams struct {
 	fx.In
 
 	Lifecycle fx.Lifecycle
@@ -235,11 +256,11 @@ type ServeParams struct {
 	Logger    *slog.Logger `optional:"true"`
 }
 
-// Serve mounts the server on the Mux at its path and runs the HTTP listener from the
+// serve mounts the server on the Mux at its path and runs the HTTP listener from the
 // lifecycle: OnStart listens (failing the start if the address is taken) and serves in the
 // background; OnStop drains the gateway with Server.Shutdown, bounded by the stop context
 // and Config.ShutdownTimeout, then stops the HTTP server.
-func Serve(p ServeParams) {
+func serve(p serveParams) {
 	cfg := p.Server.Config()
 	log := p.Logger
 	if log == nil {

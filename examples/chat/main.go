@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
 )
 
 func main() {
@@ -22,5 +23,10 @@ func main() {
 	if settings.Dev {
 		log.Info("chat: development mode: GET /dev/token?user=<name> issues tokens; CHAT_DEV=0 turns it off")
 	}
-	fx.New(App(settings, log)).Run()
+	// fx's own events go to the same logger, routine ones at debug level.
+	fx.New(App(settings, log), fx.WithLogger(func() fxevent.Logger {
+		l := &fxevent.SlogLogger{Logger: log}
+		l.UseLogLevel(slog.LevelDebug)
+		return l
+	})).Run()
 }
