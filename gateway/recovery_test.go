@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -303,5 +304,33 @@ func TestRecoveryExactlyOnceUnderBroadcasts(t *testing.T) {
 		if n != i+1 {
 			t.Fatalf("packet %d is %d, want %d (got %v...)", i, n, i+1, got[max(0, i-3):min(len(got), i+3)])
 		}
+	}
+}
+
+// Binary events get an offset and are replayed with their attachments, as in socket.io.
+func TestRecoveryBinaryEvents(t *testing.T) {
+	f := newRecoveryFixture(t, ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute})
+	c := f.dial()
+	sid, pid := f.connect(t, c, "")
+	_ = f.nsp.To("r").Emit("bin", []byte{1, 2})
+	head := c.expectPrefix(`451-["bin",{"_placeholder":true,"num":0},"`)
+	if b := c.next(); !bytes.Equal(b.binary, []byte{1, 2}) {
+		t.Fatalf("attachment %v", b.binary)
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(head, "451-")), &arr); err != nil || len(arr) != 3 {
+		t.Fatalf("binary event %q", head)
+	}
+	offset := str(arr[2])
+	_ = c.ws.Close()
+	f.waitLost(t)
+	_ = f.nsp.To("r").Emit("bin", []byte{3, 4, 5})
+	c2 := f.dial()
+	if got, _ := f.connect(t, c2, `{"pid":"`+pid+`","offset":"`+offset+`"}`); got != sid {
+		t.Fatal("not recovered")
+	}
+	c2.expectPrefix(`451-["bin",{"_placeholder":true,"num":0},"`)
+	if b := c2.next(); !bytes.Equal(b.binary, []byte{3, 4, 5}) {
+		t.Fatalf("replayed attachment %v", b.binary)
 	}
 }
