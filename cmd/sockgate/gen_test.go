@@ -169,8 +169,9 @@ func TestAsyncAPIDocument(t *testing.T) {
 	if score := props["score"].(map[string]any); score["minimum"] != 0.0 || score["exclusiveMaximum"] != 10.0 {
 		t.Errorf("score schema %v", score)
 	}
-	if tags := props["tags"].(map[string]any); tags["maxItems"] != 5.0 {
-		t.Errorf("tags schema %v, want at most 5 items (the rules after dive are the elements')", tags)
+	tags := props["tags"].(map[string]any)
+	if items := tags["items"].(map[string]any); tags["maxItems"] != 5.0 || items["minLength"] != 1.0 || items["maxLength"] != 20.0 {
+		t.Errorf("tags schema %v, want at most 5 items of 1 to 20 characters (the rules after dive are the elements')", tags)
 	}
 	if _, ok := props["sent"]; !ok {
 		t.Errorf("the embedded struct's fields are missing: %v", props)

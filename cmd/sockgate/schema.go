@@ -112,17 +112,23 @@ func applyValidate(s object, t types.Type, tag string) (object, bool) {
 	}
 	s["x-validate"] = tag
 	rules := strings.Split(tag, ",")
-	// Rules after dive apply to the elements.
+	// Rules after dive apply to the elements (of a slice, or the values of a map).
+	var elemTag string
 	for i, r := range rules {
 		if r == "dive" {
-			rules = rules[:i]
+			elemTag, rules = strings.Join(rules[i+1:], ","), rules[:i]
 			break
 		}
 	}
-	k, _, _ := classify(t)
+	k, elem, _ := classify(t)
 	if k == kindNullable {
-		_, elem, _ := classify(t)
-		k, _, _ = classify(elem)
+		k, elem, _ = classify(elem)
+	}
+	if elemTag != "" && !strings.Contains(elemTag, "keys") {
+		key := map[jsonKind]string{kindArray: "items", kindMap: "additionalProperties"}[k]
+		if sub, ok := s[key].(object); ok && key != "" {
+			s[key], _ = applyValidate(sub, elem, elemTag)
+		}
 	}
 	required := false
 	for _, r := range rules {
