@@ -15,7 +15,7 @@
 //
 //	sockgate_sockets_connected{namespace}                  gauge
 //	sockgate_socket_disconnects_total{namespace,reason}    counter, socket.io's reasons
-//	sockgate_events_received_total{namespace,event}        counter
+//	sockgate_events_received_total{namespace,event}        counter, events that reached their handlers
 //	sockgate_event_handling_seconds{namespace,event}       histogram of the handlers' time
 //	sockgate_events_rate_limited_total{namespace,event}    counter
 //	sockgate_acks_total{namespace,direction}               counter, direction sent or received
@@ -23,6 +23,10 @@
 //	sockgate_slow_consumer_disconnects_total               counter
 //	sockgate_adapter_requests_total{namespace,kind,result} counter, result ok, timeout or error
 //	sockgate_adapter_request_seconds{namespace,kind}       histogram
+//
+// Events refused before their handlers (over a rate limit, or with the socket's queue
+// full) are not in sockgate_events_received_total: they are in
+// sockgate_events_rate_limited_total and sockgate_errors_total (resource_exhausted).
 //
 // # Cardinality
 //

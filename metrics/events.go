@@ -31,7 +31,7 @@ func (e *eventSeries) observe(d time.Duration, bounds []int64) {
 
 var (
 	receivedDesc = prometheus.NewDesc("sockgate_events_received_total",
-		"Events received from clients and handled ("+OtherLabel+": events without a handler, and beyond the label bound).",
+		"Events received from clients that reached their handlers ("+OtherLabel+": events without a handler, and beyond the label bound).",
 		[]string{"namespace", "event"}, nil)
 	handlingDesc = prometheus.NewDesc("sockgate_event_handling_seconds",
 		"Time taken by the handlers of one event.",
