@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -63,5 +65,46 @@ func TestAsyncAPIValidates(t *testing.T) {
 	cmd.Dir = filepath.Join("testdata", "tsc")
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Fatalf("a broken document passed:\n%s", out)
+	}
+}
+
+// TestReadmeTypeScript compiles the README's TypeScript snippet, next to the chat's
+// generated sockgate-events.ts, against socket.io-client's types.
+func TestReadmeTypeScript(t *testing.T) {
+	tsc := nodeTool(t, filepath.Join(".bin", "tsc"))
+	readme := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	const open = "```ts\n"
+	i := strings.Index(readme, open)
+	if i < 0 {
+		t.Fatal("no TypeScript block in the README")
+	}
+	snippet := readme[i+len(open):]
+	snippet = snippet[:strings.Index(snippet, "```")]
+	if !strings.Contains(snippet, `from "./sockgate-events"`) {
+		t.Fatalf("the README's snippet does not import ./sockgate-events:\n%s", snippet)
+	}
+	dir := t.TempDir()
+	events := readFile(t, filepath.Join("..", "..", "examples", "chat", "web", "sockgate-events.ts"))
+	client, err := filepath.Abs(filepath.Join("testdata", "tsc", "node_modules", "socket.io-client"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsconfig := `{"compilerOptions": {"strict": true, "noEmit": true, "target": "es2022", "module": "esnext",
+		"moduleResolution": "bundler", "lib": ["es2022", "dom"], "types": [],
+		"paths": {"socket.io-client": [` + strconv.Quote(client) + `]}},
+		"files": ["readme.ts"]}`
+	for name, data := range map[string][]byte{"sockgate-events.ts": events, "readme.ts": []byte(snippet + "\nexport {};\n"),
+		"tsconfig.json": []byte(tsconfig)} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tscAbs, err := filepath.Abs(tsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(tscAbs, "-p", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tsc on the README's snippet: %v\n%s\n%s", err, out, snippet)
 	}
 }
