@@ -128,6 +128,13 @@ async function run(browser) {
   await line(alice, "you: hello bob");
   await bob.locator("#typing", { hasText: "alice" }).waitFor({ state: "detached" }); // she stopped
 
+  step = "text the server sanitized reads as typed, markup removed";
+  await say(alice, `Tom & "J" <b>bold</b> <script>alert(1)</script>`);
+  await line(bob, `alice: Tom & "J" bold`);
+  if ((await bob.locator("#messages b, #messages script").count()) !== 0) {
+    throw new Error("markup from a message reached the page");
+  }
+
   step = "a room message reaches only the room";
   await alice.fill("#room-name", "lobby");
   await alice.press("#room-name", "Enter");
