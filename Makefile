@@ -5,7 +5,7 @@ NPM   ?= npm
 
 INTEROP_DIR := interop
 
-.PHONY: test test-go redis-deps interop-deps web-deps cluster vet fmt-check generate-check fuzz run bench bench-quick
+.PHONY: test test-go redis-deps interop-deps web-deps run-deps cluster vet fmt-check generate-check fuzz run bench bench-quick
 
 test: fmt-check vet generate-check redis-deps interop-deps web-deps test-go
 
@@ -72,9 +72,19 @@ fuzz:
 cluster: redis-deps
 	$(GO) run ./examples/chat/clusterdemo
 
-# The reference chat application on :3000 (PORT overrides); see examples/chat.
-run:
+# The reference chat application on :3000 (PORT overrides); see examples/chat. It prints
+# the URL to open once it listens. The page loads the socket.io-client browser bundle,
+# which npm installs into interop/ from its lock file on the first run.
+CLIENT_BUNDLE := $(INTEROP_DIR)/node_modules/socket.io-client/dist/socket.io.min.js
+run: run-deps
 	$(GO) run ./examples/chat
+
+run-deps:
+	@if [ ! -f $(CLIENT_BUNDLE) ]; then \
+	  command -v $(NPM) >/dev/null || { echo "the chat page needs the socket.io-client bundle: install Node.js 20 with npm, then make run again"; exit 1; }; \
+	  echo "installing the page's socket.io-client bundle (npm ci in $(INTEROP_DIR)/)"; \
+	  cd $(INTEROP_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error; \
+	fi
 
 # Benchmarks against Node socket.io 4.8, zishang520/socket.io v3 (bench/zishang, its own
 # Go module) and the limit server; `make bench` writes

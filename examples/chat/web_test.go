@@ -85,3 +85,20 @@ func TestWebPageScriptParses(t *testing.T) {
 		t.Fatalf("node --check: %v\n%s", err, out)
 	}
 }
+
+func TestStartMessage(t *testing.T) {
+	s := Settings{ClientBundle: filepath.Join(t.TempDir(), "missing.js")}
+	msg := startMessage("http://127.0.0.1:3000", s)
+	for _, want := range []string{"open http://127.0.0.1:3000/ in two browser tabs", "?user=alice", "bundle " + s.ClientBundle + " is missing", "make run", "Ctrl-C"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("start message lacks %q:\n%s", want, msg)
+		}
+	}
+	bundle := filepath.Join(t.TempDir(), "socket.io.min.js")
+	if err := os.WriteFile(bundle, []byte("//"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if msg := startMessage("http://127.0.0.1:3000", Settings{ClientBundle: bundle}); strings.Contains(msg, "missing") {
+		t.Errorf("bundle present, message says missing:\n%s", msg)
+	}
+}

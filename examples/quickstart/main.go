@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	"go.uber.org/fx"
 
@@ -57,6 +58,14 @@ func App(cfg gateway.Config) fx.Option {
 	)
 }
 
+// Addr is where main listens: ":3000", or ":" + $PORT.
+func Addr(getenv func(string) string) string {
+	if port := getenv("PORT"); port != "" {
+		return ":" + port
+	}
+	return ":3000"
+}
+
 func main() {
-	fx.New(App(gateway.Config{Addr: ":3000"})).Run()
+	fx.New(App(gateway.Config{Addr: Addr(os.Getenv)})).Run()
 }

@@ -37,6 +37,14 @@ func TestREADMEShowsTheseFiles(t *testing.T) {
 	}
 }
 
+func TestAddrHonoursPORT(t *testing.T) {
+	for port, want := range map[string]string{"": ":3000", "8080": ":8080"} {
+		if got := Addr(func(string) string { return port }); got != want {
+			t.Errorf("PORT=%q: Addr = %q, want %q", port, got, want)
+		}
+	}
+}
+
 // startApp starts the quickstart application on a free port and returns its URL.
 func startApp(t *testing.T) string {
 	t.Helper()
