@@ -140,3 +140,30 @@ func TestAckBurstInOnePost(t *testing.T) {
 		}
 	}
 }
+
+// Issue 9.8: Close waits for no client: neither a polling client that left between two
+// requests (it would never come back for its close packet) nor a websocket client that
+// does not answer the close frame.
+func TestCloseWaitsForNoClient(t *testing.T) {
+	for _, transport := range []string{"polling", "websocket"} {
+		t.Run(transport, func(t *testing.T) {
+			srv, hs := newTestServer(t, Config{PingInterval: time.Hour, PingTimeout: time.Hour})
+			if transport == "polling" {
+				p := dialPolling(t, hs)
+				p.post("40")
+				if got := p.get(); !strings.HasPrefix(got[0], "40{") {
+					t.Fatalf("CONNECT reply %q", got)
+				}
+			} else {
+				dialRaw(t, hs).connect("/") // and reads no more
+			}
+			start := time.Now()
+			if err := srv.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d >= pollingCloseGrace/2 {
+				t.Errorf("Close took %v", d)
+			}
+		})
+	}
+}

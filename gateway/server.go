@@ -309,8 +309,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = werr
 	}
 	// Polling clients between two requests get a moment to fetch the close packet.
+	// Close (ctx ended) waits for no client.
 	lctx, cancel := context.WithTimeout(context.Background(), pollingCloseGrace)
-	if err != nil {
+	if err != nil || ctx.Err() != nil {
 		cancel()
 	}
 	s.eio.Shutdown(lctx)
@@ -321,7 +322,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Close is Shutdown without waiting for handlers.
+// Close is Shutdown without waiting for handlers or clients: sockets get their DISCONNECT
+// and close frame, and are dropped without waiting for an answer.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

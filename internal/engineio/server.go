@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -68,6 +69,10 @@ type Server struct {
 
 	// limits admits handshakes (limits.go).
 	limits *limits
+
+	// hurry is set when Shutdown's context has ended: websockets closed by the server
+	// no longer wait for the client's close frame.
+	hurry atomic.Bool
 
 	// partial is the allowance of bytes held by partial messages (MaxBufferedBytes).
 	partial memBudget
@@ -154,6 +159,9 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	linger := ctx.Err() == nil
+	if !linger {
+		s.hurry.Store(true)
+	}
 	for _, c := range list {
 		c.mu.Lock()
 		c.shutLocked(ReasonForcedClose, nil, closeFlush, linger)
@@ -169,13 +177,20 @@ func (s *Server) Shutdown(ctx context.Context) {
 		return
 	case <-ctx.Done():
 	}
-	// Drop the sessions still waiting for a GET.
+	// Drop the sessions still waiting for a GET, and the websockets still waiting for
+	// their client's close frame (a writer that reaches that point from now on sees
+	// hurry; one that did before has set graceWait).
+	s.hurry.Store(true)
 	for _, c := range list {
 		c.mu.Lock()
 		if c.linger {
 			c.finalizeLocked()
 		}
+		w := c.ws
 		c.mu.Unlock()
+		if w != nil && w.graceWait.Load() {
+			w.close()
+		}
 	}
 	<-done
 }

@@ -41,6 +41,7 @@ type wsConn struct {
 	release   func()
 	closeOnce sync.Once
 	closed    atomic.Bool
+	graceWait atomic.Bool            // closed by the server, waiting for the client's close frame
 	closeMu   sync.Mutex             // orders acquire with the release in close
 	held      atomic.Int64           // bytes taken from the server's allowance (hold); written under closeMu
 	poller    atomic.Pointer[poller] // set while registered

@@ -87,8 +87,13 @@ func (c *Conn) writeLoop(w *wsConn) {
 				if code == 0 {
 					_ = w.writeControl(appendCloseFrame(nil, closeNormal), closeGrace)
 					// The reader drops the socket on the client's close frame, or
-					// when the grace passes.
-					w.closeAfter(closeGrace)
+					// when the grace passes, or when the server stops waiting.
+					w.graceWait.Store(true)
+					if c.srv.hurry.Load() {
+						w.close()
+					} else {
+						w.closeAfter(closeGrace)
+					}
 					return
 				}
 				// An answer to the client's close frame or to its protocol error:
