@@ -19,6 +19,18 @@ var extraCases = []struct {
 	dirs  bool     // run in both directions (else once, x = N)
 	run   func(t *testing.T, m *mixed, x, y side)
 }{
+	{"A6b a Date from Node", nil, false, func(t *testing.T, m *mixed, _, _ side) {
+		// notepack.io writes a Date as msgpack timestamp -1; every client receives the
+		// ISO string JSON.stringify gives.
+		m.n.call("emit", map[string]any{"event": "date", "args": []any{map[string]string{"$date": "2026-01-02T03:04:05.678Z"}}, "nsp": "/"})
+		m.settle(t, m.N)
+		for _, c := range m.clients() {
+			r := c.Events("date")
+			if len(r) != 1 || r[0].Args.Value(0) != "2026-01-02T03:04:05.678Z" {
+				t.Errorf("%s got %v", c.Name(), r)
+			}
+		}
+	}},
 	{"C17 allRooms", []string{"classic"}, true, func(t *testing.T, m *mixed, x, y side) {
 		var rooms []string
 		var d time.Duration

@@ -287,7 +287,8 @@ func startMixedWith(t *testing.T, cfg gateway.Config, kind string, nodeExtra ...
 	var f adapter.Factory
 	switch kind {
 	case "classic":
-		c, err := redis.New(redis.Config{URL: m.redis.URL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog})
+		c, err := redis.New(redis.Config{URL: m.redis.URL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog,
+			PublishOnSpecificResponseChannel: slices.Contains(nodeExtra, "--specific-response")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,6 +405,14 @@ func names(cs []*interoptest.Socket) []string {
 // directions.
 func TestClusterClassic(t *testing.T) {
 	m := startMixed(t, "classic")
+	runClusterCases(t, m)
+}
+
+// TestClusterClassicSpecificResponse is TestClusterClassic with
+// publishOnSpecificResponseChannel on both nodes: responses go to the requester's own
+// channel (server-side emit acks still to the shared one).
+func TestClusterClassicSpecificResponse(t *testing.T) {
+	m := startMixed(t, "classic", "--specific-response")
 	runClusterCases(t, m)
 }
 

@@ -19,14 +19,33 @@ import (
 // delivery across nodes resumes exactly once. Messages published during the outage are
 // lost (Redis pub/sub keeps nothing); their count is reported.
 func TestRedisRestartDuringBroadcasts(t *testing.T) {
+	for _, kind := range []string{"classic", "sharded", "streams"} {
+		t.Run(kind, func(t *testing.T) { testRestart(t, kind) })
+	}
+}
+
+func testRestart(t *testing.T, kind string) {
 	srv := redistest.Start(t)
 	key := freshKey()
-	ca, cb := newClassic(t, srv.URL(), key), newClassic(t, srv.URL(), key)
-	a, err := ca.Adapter(&adaptertest.Namespace{NameValue: "/"})
+	var fa, fb adapter.Factory
+	healthy := func() string { return "" }
+	switch kind {
+	case "classic":
+		ca, cb := newClassic(t, srv.URL(), key), newClassic(t, srv.URL(), key)
+		fa, fb = ca.Adapter, cb.Adapter
+		healthy = func() string { return fmt.Sprint(ca.Healthy(), cb.Healthy()) }
+	case "sharded":
+		cfg := redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: key}
+		fa, fb = newSharded(t, cfg).Adapter, newSharded(t, cfg).Adapter
+	case "streams":
+		cfg := redis.StreamsConfig{URL: srv.URL(), StreamName: key, ChannelPrefix: key}
+		fa, fb = newStreams(t, cfg).Adapter, newStreams(t, cfg).Adapter
+	}
+	a, err := fa(&adaptertest.Namespace{NameValue: "/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := cb.Adapter(&adaptertest.Namespace{NameValue: "/"})
+	b, err := fb(&adaptertest.Namespace{NameValue: "/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +95,7 @@ func TestRedisRestartDuringBroadcasts(t *testing.T) {
 			break
 		}
 		if time.Since(restarted) > 15*time.Second {
-			t.Fatalf("delivery across nodes did not resume within 15s (subscriber healthy: %v, %v)", ca.Healthy(), cb.Healthy())
+			t.Fatalf("delivery across nodes did not resume within 15s (%s)", healthy())
 		}
 	}
 	resumedAfter := time.Since(restarted)
@@ -109,6 +128,6 @@ func TestRedisRestartDuringBroadcasts(t *testing.T) {
 	if unavailable == 0 && received == stream {
 		t.Log("no message was published while Redis was away")
 	}
-	t.Logf("restart during %d broadcasts: %d lost across nodes (%d refused at once with ErrUnavailable), delivery resumed %v after the restart",
-		stream, stream-received, unavailable, resumedAfter.Round(time.Millisecond))
+	t.Logf("%s: restart during %d broadcasts: %d lost across nodes (%d refused at once with ErrUnavailable), delivery resumed %v after the restart",
+		kind, stream, stream-received, unavailable, resumedAfter.Round(time.Millisecond))
 }
