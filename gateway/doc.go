@@ -15,6 +15,79 @@
 // Gateways declared as structs (package decorators) and the fx module (package di) are
 // built on this package.
 //
+// # Gateways
+//
+// A gateway is a struct that embeds decorators.Gateway (its namespace, a `use:` list of
+// named pieces, a `rate:`) and declares each event in a blank decorators.Subscribe field;
+// [Server.Register] finds the method by name and checks everything once, at registration:
+//
+//	type ChatGateway struct {
+//		decorators.Gateway `namespace:"/chat" use:"jwt"`
+//
+//		_ decorators.Subscribe `ws:"message"`                  // method OnMessage
+//		_ decorators.Subscribe `ws:"join-room" handler:"Join"` // an explicit method
+//	}
+//
+//	func (g *ChatGateway) OnMessage(ctx context.Context, s *gateway.Socket, in Message) (Receipt, error)
+//
+// Without handler:, the method is "On" and the event in PascalCase ("join-room" ->
+// OnJoinRoom). It must be exported, on the struct or its pointer.
+//
+// Parameters are recognised by type, in any order, each at most once except bodies:
+//
+//   - context.Context: ends when the socket disconnects;
+//   - *Socket: the sender;
+//   - *Event: the event itself (its name, raw arguments, Ack);
+//   - [Args]: every argument as it arrived;
+//   - any other type is a body: it takes the next event argument, decoded from JSON
+//     (structs, pointers, strings, numbers, bools, slices, maps, []byte for a binary
+//     attachment, json.RawMessage), then validated by its `validate:` tags
+//     (go-playground/validator, field names as their JSON names), then passed through
+//     the pipes. A missing or null argument leaves the zero value, which is validated.
+//     Channels, functions, complex numbers, interfaces other than any and this package's
+//     own types (an *ExecutionContext, a *Namespace...) are refused at registration.
+//
+// Results: none, error, T, or (T, error). When the client asked for an acknowledgement, T
+// is its argument; a handler without a value still acknowledges (with no arguments), so
+// that the client's emitWithAck resolves. A [Response] result is emitted to the sender as
+// an event instead (then the acknowledgement, if asked for, has no arguments).
+//
+// What an error becomes: an [*Error] reaches the client with its code, message and
+// details; a body that does not decode or validate is [CodeInvalidArgument] (one
+// [FieldError] per field); any other error is logged and reaches the client as
+// [CodeInternal] "internal error", so that nothing internal leaks; a panic too. It is
+// delivered in the acknowledgement when one was asked for
+// ({"status":"error","code":...,"message":...,"details":[...]}) and always as an
+// "exception" event carrying an [ErrorBody] with the event name (Config can turn either
+// off). [ErrDisconnectSocket] disconnects the socket instead.
+//
+// For every event: guards, then decoding, validation and pipes, then the interceptors
+// around the method, then the result; errors go through the exception filters. The
+// pieces come from [WithGuards], [WithPipes], [WithInterceptors], [WithExceptionFilter]
+// (every gateway, outermost) and from the gateway's and the event's `use:` names
+// ([WithNamed]). Guards also run on the namespace handshake.
+//
+// Lifecycle hooks are interfaces the compiler checks; a method named like one with another
+// signature is refused:
+//
+//   - [OnGatewayInit]: AfterInit(n *Namespace) error, once at registration, before the
+//     handlers are attached (n.Server() reaches the server); an error fails Register;
+//   - [OnGatewayConnect]: OnConnect(ctx context.Context, s *Socket) error, for every
+//     socket after the middleware and the gateway's guards, before the CONNECT reply; an
+//     error refuses the connection (the client's connect_error carries its message, and
+//     {code, details} for an *Error); what it emits or joins takes effect after the reply;
+//   - [OnGatewayDisconnect]: OnDisconnect(s *Socket, reason DisconnectReason), once, after
+//     the handlers of the events received before.
+//
+// Registration also refuses unknown tag keys, missing methods, unsupported signatures,
+// unknown `use:` names, invalid `validate:` tags, reserved event names and a second
+// handler for an event of a namespace (from any gateway); every problem is reported at
+// once, each naming the type, the field or method and the tag, and nothing is attached.
+//
+// Discovery turns each handler into a [HandlerSpec] that the runtime executes; reflection
+// builds them, and code written by `sockgate gen` registers the same specs as typed code
+// ([RegisterGenerated]), checked against the tags at registration.
+//
 // # Configuration
 //
 // [Config] is plain data whose zero value gives socket.io's defaults; pluggable parts
