@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/decorators"
 )
 
 // recoveryFixture is a server with connection state recovery whose new sockets join room
@@ -332,5 +333,60 @@ func TestRecoveryBinaryEvents(t *testing.T) {
 	c2.expectPrefix(`451-["bin",{"_placeholder":true,"num":0},"`)
 	if b := c2.next(); !bytes.Equal(b.binary, []byte{3, 4, 5}) {
 		t.Fatalf("replayed attachment %v", b.binary)
+	}
+}
+
+type recoveryGuardedGateway struct {
+	decorators.Gateway `use:"auth"`
+
+	_ decorators.Subscribe `ws:"ping"`
+}
+
+func (g *recoveryGuardedGateway) OnPing() string { return "pong" }
+
+// A gateway's handshake guards run for a recovered socket too (only the Use middleware is
+// skipped): a token refused on the reconnection refuses the recovery.
+func TestRecoveryRunsGatewayGuards(t *testing.T) {
+	var guards atomic.Int32
+	f := newRecoveryFixture(t, ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
+		WithNamed("auth", Guard(func(ec *ExecutionContext) error {
+			if ec.IsHandshake() {
+				guards.Add(1)
+			}
+			var a struct{ Token string }
+			_ = ec.Socket.DecodeAuth(&a)
+			if a.Token != "t" {
+				return NewError(CodeUnauthenticated, "Authentication required")
+			}
+			return nil
+		})))
+	if err := f.srv.Register(&recoveryGuardedGateway{}); err != nil {
+		t.Fatal(err)
+	}
+	session := func() (sid, pid, offset string) {
+		c := f.dial()
+		sid, pid = f.connect(t, c, `{"token":"t"}`)
+		_ = f.nsp.To(sid).Emit("e", 1)
+		_, args := event(t, c)
+		_ = c.ws.Close()
+		f.waitLost(t)
+		return sid, pid, str(args[1])
+	}
+	sid, pid, offset := session()
+	c := f.dial()
+	c.send(`40{"pid":"` + pid + `","offset":"` + offset + `"}`)
+	c.expect(`44{"message":"Authentication required","data":{"code":"unauthenticated"}}`)
+
+	sid, pid, offset = session()
+	before := guards.Load()
+	c2 := f.dial()
+	if got, _ := f.connect(t, c2, `{"token":"t","pid":"`+pid+`","offset":"`+offset+`"}`); got != sid {
+		t.Fatal("not recovered with a valid token")
+	}
+	if n := guards.Load() - before; n != 1 {
+		t.Fatalf("the handshake guard ran %d times for the recovery, want 1", n)
+	}
+	if n := f.middlewares.Load(); n != 2 {
+		t.Fatalf("the Use middleware ran %d times, want 2 (for the two new sockets only)", n)
 	}
 }

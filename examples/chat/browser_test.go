@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,6 +119,9 @@ func TestBrowser(t *testing.T) {
 	cmd.Dir = "web"
 	cmd.Env = append(os.Environ(), "CHAT_URL=http://"+addr, "CONTROL_URL="+ctl.URL,
 		"CHROMIUM="+chromiumPath, "OUT_DIR="+outDir, "SCREENSHOT="+shot)
+	// On timeout the script gets SIGTERM, so that it closes the browser it started.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 15 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

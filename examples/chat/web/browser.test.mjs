@@ -10,9 +10,7 @@
 //
 // It exits 0 when every step passed, 1 otherwise, printing the failed step.
 
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -32,39 +30,19 @@ function must(name) {
   return v;
 }
 
-// launch starts Chromium with a fresh profile and connects to it over CDP.
+// launch starts Chromium. Playwright gives it a fresh temporary profile (its own
+// --user-data-dir, removed on close) and ends the whole process group on close.
 async function launch() {
-  const profile = await mkdtemp(join(tmpdir(), "sockgate-chromium-"));
-  const proc = spawn(executable, [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    `--user-data-dir=${profile}`, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-    "about:blank",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  proc.stderr.on("data", (b) => { stderr = (stderr + b).slice(-4000); });
-  const exited = new Promise((resolve) => proc.on("exit", (code, sig) => resolve(`exited (${code ?? sig})`)));
-  // Chromium writes its DevTools port to the profile once it listens.
-  const deadline = Date.now() + 30_000;
-  let port = "";
-  while (!port) {
-    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 100))]);
-    if (early) throw new Error(`chromium ${early}: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`chromium did not open its DevTools port: ${stderr}`);
-    port = await readFile(join(profile, "DevToolsActivePort"), "utf8").then((s) => s.split("\n")[0].trim(), () => "");
-  }
-  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { timeout });
-  return {
-    browser,
-    async close() {
-      await browser.close().catch(() => {});
-      if (proc.exitCode === null) {
-        proc.kill("SIGTERM");
-        await exited;
-      }
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+  const browser = await chromium.launch({
+    executablePath: executable,
+    headless: true,
+    timeout: 60_000,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  return { browser, close: () => browser.close() };
 }
 
 const users = new Map(); // name -> { page, errors: [] }
@@ -217,7 +195,13 @@ async function run(browser) {
   }
 }
 
-const b = await launch();
+// Stopped from outside (the Go test's timeout): close the browser first.
+let b = null;
+process.on("SIGTERM", () => {
+  console.error(`stopped at step "${step}"`);
+  (b ? b.close() : Promise.resolve()).finally(() => process.exit(1));
+});
+b = await launch();
 let failed = false;
 try {
   await run(b.browser);
