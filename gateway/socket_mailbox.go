@@ -48,7 +48,7 @@ func (s *Socket) enqueue(j job) bool {
 	s.mu.Unlock()
 	if start {
 		s.nsp.srv.active.add(1)
-		s.nsp.srv.workers.run(s.run)
+		s.nsp.srv.workers.runTask(s)
 	}
 	return true
 }

@@ -23,11 +23,20 @@ type workers struct {
 }
 
 type worker struct {
-	jobs chan func() // one job at a time: buffered so that handing one never blocks
+	jobs chan task // one job at a time: buffered so that handing one never blocks
 }
 
-// run runs fn on an idle worker, or on a new goroutine when none waits.
-func (p *workers) run(fn func()) {
+// task is a job of a worker: a *Socket (its event loop) is one without allocating, where
+// the method value s.run would be a new closure each time a socket starts running.
+type task interface{ run() }
+
+// funcTask runs a function as a task (the tests' jobs).
+type funcTask func()
+
+func (f funcTask) run() { f() }
+
+// runTask runs fn.run on an idle worker, or on a new goroutine when none waits.
+func (p *workers) runTask(fn task) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
@@ -41,11 +50,11 @@ func (p *workers) run(fn func()) {
 	go p.loop(fn)
 }
 
-func (p *workers) loop(fn func()) {
-	w := &worker{jobs: make(chan func(), 1)}
+func (p *workers) loop(fn task) {
+	w := &worker{jobs: make(chan task, 1)}
 	var t *time.Timer
 	for {
-		fn()
+		fn.run()
 		fn = nil
 		p.mu.Lock()
 		if len(p.idle) >= maxIdleWorkers {

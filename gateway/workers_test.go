@@ -13,10 +13,10 @@ func TestWorkersReuseAndBound(t *testing.T) {
 	// More jobs at once than idle workers are kept.
 	for i := 0; i < maxIdleWorkers+10; i++ {
 		wg.Add(1)
-		p.run(func() {
+		p.runTask(funcTask(func() {
 			defer wg.Done()
 			<-done
-		})
+		}))
 	}
 	close(done)
 	wg.Wait()
@@ -34,12 +34,12 @@ func TestWorkersReuseAndBound(t *testing.T) {
 			t.Fatalf("%d idle workers, want at most %d", n, maxIdleWorkers)
 		}
 		wg.Add(1)
-		p.run(wg.Done) // lets the last workers park
+		p.runTask(funcTask(wg.Done)) // lets the last workers park
 		wg.Wait()
 	}
 	// A job goes to an idle worker rather than a new goroutine.
 	ran := make(chan struct{})
-	p.run(func() { close(ran) })
+	p.runTask(funcTask(func() { close(ran) }))
 	<-ran
 	// Idle workers end after workerIdle; goleak in TestMain checks that none is left.
 }
@@ -48,9 +48,10 @@ func TestWorkersReuseAndBound(t *testing.T) {
 func BenchmarkWorkersRun(b *testing.B) {
 	var p workers
 	done := make(chan struct{})
-	job := func() { done <- struct{}{} }
+	job := funcTask(func() { done <- struct{}{} })
+	b.ReportAllocs()
 	for b.Loop() {
-		p.run(job)
+		p.runTask(job)
 		<-done
 	}
 }
