@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -36,6 +37,39 @@ func TestNewGatewayBuildsAndPasses(t *testing.T) {
 		if !strings.Contains(src, want) {
 			t.Errorf("widget_gateway.go lacks %q:\n%s", want, src)
 		}
+	}
+	// The registration line it printed builds the gateway in an fx application.
+	line := regexp.MustCompile(`di\.Gateway\(\w+\),`).FindString(string(out))
+	fxTest := "package " + filepath.Base(dir) + `
+
+import (
+	"context"
+	"testing"
+
+	"go.uber.org/fx"
+
+	"github.com/sockgate/sockgate/di"
+	"github.com/sockgate/sockgate/gateway"
+)
+
+func TestFxRegistration(t *testing.T) {
+	app := fx.New(fx.NopLogger, di.Module, fx.Supply(gateway.Config{Addr: "127.0.0.1:0"}),
+		` + line + `
+		fx.Invoke(func(*gateway.Server) {}),
+	)
+	if err := app.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "fx_test.go"), []byte(fxTest), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	goCmd(t, ".", "vet", "./"+dir)
 	goCmd(t, ".", "test", "-count=1", "./"+dir)
