@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"errors"
+	"fmt"
 )
 
 // Code is the closed set of error codes a client can see.
@@ -96,10 +98,9 @@ var (
 	ErrDisconnected = errors.New("gateway: socket disconnected")
 	// ErrReservedEvent is returned when emitting an event name socket.io reserves.
 	ErrReservedEvent = errors.New("gateway: reserved event name")
-	// ErrAckTimeout is returned when acknowledgements did not all arrive in time.
-	ErrAckTimeout = errors.New("gateway: operation has timed out")
-	// ErrServerClosed is returned by operations on a server that is shutting down.
-	ErrServerClosed = errors.New("gateway: server closed")
+	// ErrAckTimeout is returned when acknowledgements did not all arrive in time. It wraps
+	// context.DeadlineExceeded, which a context's deadline would have given.
+	ErrAckTimeout = fmt.Errorf("gateway: operation has timed out: %w", context.DeadlineExceeded)
 	// ErrDisconnectSocket, returned (or wrapped) by an event handler, disconnects the
 	// socket from its namespace instead of answering, as Socket.Disconnect does; it is not
 	// reported to the client as an error.
@@ -107,3 +108,6 @@ var (
 	// ErrNoAck is returned by Event.Ack when the client did not ask for an acknowledgement.
 	ErrNoAck = errors.New("gateway: the client did not ask for an acknowledgement")
 )
+
+// errServerClosed refuses the requests that reach a server once Shutdown has begun.
+var errServerClosed = errors.New("gateway: server closed")

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"testing"
 )
@@ -48,4 +50,10 @@ func TestKeysAreDistinctAndTyped(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestErrAckTimeoutIsADeadline(t *testing.T) {
+	if !errors.Is(ErrAckTimeout, context.DeadlineExceeded) {
+		t.Fatal("ErrAckTimeout does not match context.DeadlineExceeded")
+	}
 }

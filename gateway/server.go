@@ -112,7 +112,7 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 		WriteQueueSize:       cfg.WriteQueueSize,
 		AllowRequest: func(*http.Request) error {
 			if s.closing.Load() {
-				return ErrServerClosed
+				return errServerClosed
 			}
 			return nil
 		},
