@@ -68,6 +68,9 @@
 //
 // GET /dev/token?user=<name> answers {token, userId, expiresIn} in development mode.
 //
+// GET /metrics answers the Prometheus metrics of the gateway (package metrics), the Go
+// runtime and the process, in Prometheus' text format.
+//
 // Room and channel names, and the user names of development tokens, are strings (or, for
 // rooms and channels, numbers) of 1 to 128 letters, digits, - _ . or :; anything else is
 // refused with invalid_argument. The user id of a token from another issuer is relayed
