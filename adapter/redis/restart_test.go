@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -130,4 +131,76 @@ func testRestart(t *testing.T, kind string) {
 	}
 	t.Logf("%s: restart during %d broadcasts: %d lost across nodes (%d refused at once with ErrUnavailable), delivery resumed %v after the restart",
 		kind, stream, stream-received, unavailable, resumedAfter.Round(time.Millisecond))
+}
+
+// TestRedisAwayFailsFast stops redis-server: cluster operations fail at once with
+// ErrUnavailable, local delivery goes on, and everything works again when it is back.
+func TestRedisAwayFailsFast(t *testing.T) {
+	for _, kind := range []string{"classic", "sharded", "streams"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := redistest.Start(t)
+			key := freshKey()
+			var f adapter.Factory
+			switch kind {
+			case "classic":
+				f = newClassic(t, srv.URL(), key).Adapter
+			case "sharded":
+				f = newSharded(t, redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: key}).Adapter
+			case "streams":
+				f = newStreams(t, redis.StreamsConfig{URL: srv.URL(), StreamName: key, ChannelPrefix: key}).Adapter
+			}
+			a, err := f(&adaptertest.Namespace{NameValue: "/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Init(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = a.Close() })
+			s := adaptertest.NewSocket(a, "local")
+			srv.Stop()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if _, err := a.ServerCount(t.Context()); errors.Is(err, redis.ErrUnavailable) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("ServerCount still answers 10s after Redis stopped")
+				}
+				time.Sleep(5 * time.Millisecond) // the subscriber notices the closed connection
+			}
+			start := time.Now()
+			if _, err := a.FetchSockets(t.Context(), adapter.BroadcastOptions{}); !errors.Is(err, redis.ErrUnavailable) {
+				t.Errorf("FetchSockets: %v, want ErrUnavailable", err)
+			}
+			if _, err := a.ServerSideEmitWithAck(t.Context(), []json.RawMessage{json.RawMessage(`"x"`)}); !errors.Is(err, redis.ErrUnavailable) {
+				t.Errorf("ServerSideEmitWithAck: %v, want ErrUnavailable", err)
+			}
+			if err := a.ServerSideEmit([]json.RawMessage{json.RawMessage(`"x"`)}); !errors.Is(err, redis.ErrUnavailable) {
+				t.Errorf("ServerSideEmit: %v, want ErrUnavailable", err)
+			}
+			err = a.Broadcast(adapter.NewPacket("/", json.RawMessage(`["local"]`), nil), adapter.BroadcastOptions{})
+			if !errors.Is(err, redis.ErrUnavailable) || len(s.Delivered()) != 1 {
+				t.Errorf("Broadcast: %v with %d local deliveries, want ErrUnavailable and 1", err, len(s.Delivered()))
+			}
+			a.AddSockets(adapter.BroadcastOptions{}, []string{"r"}) // applied locally, logged
+			if rooms := a.SocketRooms("local"); !slices.Contains(rooms, "r") {
+				t.Errorf("a join without Redis was not applied locally: %v", rooms)
+			}
+			if d := time.Since(start); d > 500*time.Millisecond {
+				t.Errorf("failing took %v: not fast", d)
+			}
+			srv.Restart()
+			deadline = time.Now().Add(15 * time.Second)
+			for {
+				if n, err := a.ServerCount(t.Context()); err == nil && n == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("not back 15s after Redis restarted")
+				}
+				time.Sleep(5 * time.Millisecond) // the subscriber reconnects with backoff
+			}
+		})
+	}
 }
