@@ -9,6 +9,9 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
+
+	"github.com/sockgate/sockgate/decorators"
 )
 
 // asyncAPIDoc is an AsyncAPI 3.0 document; its members are in the order of the
@@ -113,10 +116,12 @@ func writeAsyncAPI(pkg *pkgInfo, gws []*gatewayDecl, docs map[token.Pos]string, 
 					"summary":  fmt.Sprintf("Handled by %s.%s.", g.name, h.method),
 					"messages": []any{ref(key)},
 				}
-				if h.rate != nil {
-					op["description"] = fmt.Sprintf("At most %d per %s from one socket; more are refused with resource_exhausted.",
-						h.rate.Count, h.rate.Per)
-					op["x-rate-limit"] = h.rate.String()
+				if r := h.rate; r != nil || g.rate != nil {
+					if r == nil {
+						r = g.rate // the gateway's rate, for events without their own
+					}
+					op["description"] = rateSentence(*r)
+					op["x-rate-limit"] = r.String()
 				}
 				if h.value != nil && !h.returnsResponse() {
 					ackKey := key + ".ack"
@@ -205,4 +210,18 @@ func payloadSchema(sw *schemaWriter, h *handlerDecl) object {
 		return items[0].(object)
 	}
 	return object{"type": "array", "items": items, "minItems": len(items), "maxItems": len(items)}
+}
+
+// rateSentence says what a rate limit means for clients.
+func rateSentence(r decorators.Rate) string {
+	per := map[time.Duration]string{time.Millisecond: "millisecond", time.Second: "second", time.Minute: "minute",
+		time.Hour: "hour"}[r.Per]
+	if per == "" {
+		per = r.Per.String()
+	}
+	s := fmt.Sprintf("At most %d per %s from one socket", r.Count, per)
+	if r.Burst != 0 && r.Burst != r.Count {
+		s += fmt.Sprintf(", in bursts of at most %d", r.Burst)
+	}
+	return s + "; more are refused with resource_exhausted."
 }

@@ -44,7 +44,8 @@ type gatewayDecl struct {
 	namespace string // the namespace, or a regular expression when pattern
 	pattern   bool
 	use       []string
-	markers   []string // "<field> <tag>" of the Gateway and Subscribe fields, in field order
+	rate      *decorators.Rate // the gateway's rate: tag, for events without their own
+	markers   []string         // "<field> <tag>" of the Gateway and Subscribe fields, in field order
 	handlers  []*handlerDecl
 	emits     []*emitDecl
 }
@@ -252,7 +253,7 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 				fail(f.Pos(), field, tag, "%v", err)
 				continue
 			}
-			g.namespace, g.pattern, g.use = gt.Namespace, gt.NamespacePattern, gt.Use
+			g.namespace, g.pattern, g.use, g.rate = gt.Namespace, gt.NamespacePattern, gt.Use, gt.Rate
 		case isNamed(f.Type(), decoratorsPath, "Subscribe"):
 			g.markers = append(g.markers, markerLine(f.Name(), tag))
 			sub, err := decorators.ParseSubscribeTag(reflect.StructTag(tag))

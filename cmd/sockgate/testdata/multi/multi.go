@@ -26,7 +26,7 @@ func (g *ChatGateway) OnSay(s *gateway.Socket, in Line) (Line, error) { return i
 
 // AdminUsersGateway serves "/admin/users".
 type AdminUsersGateway struct {
-	decorators.Gateway `namespace:"/admin/users"`
+	decorators.Gateway `namespace:"/admin/users" rate:"5/10s,burst=2"`
 
 	_ decorators.Subscribe `ws:"list"`
 }
