@@ -247,3 +247,18 @@ func TestPosLess(t *testing.T) {
 		t.Error("offsets within a file out of order")
 	}
 }
+
+func TestTSQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"message":      `"message"`,
+		"chat:message": `"chat:message"`,
+		`a"b\c`:        `"a\"b\\c"`,
+		"é<&>":         `"é<&>"`,
+		"\x01":         `"\u0001"`,
+		"\U000F0000":   "\"\U000F0000\"", // Go would write \U000f0000, which JavaScript does not read
+	} {
+		if got := tsQuote(in); got != want {
+			t.Errorf("tsQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

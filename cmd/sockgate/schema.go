@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"go/constant"
 	"go/token"
 	"go/types"
@@ -237,7 +238,8 @@ func setBound(s object, k jsonKind, side, param string, exclusive bool) {
 func constValues(fset *token.FileSet, nt *types.Named) []any {
 	var out []any
 	for _, lit := range constLiterals(fset, nt) {
-		if s, err := strconv.Unquote(lit); err == nil {
+		var s string
+		if err := json.Unmarshal([]byte(lit), &s); err == nil {
 			out = append(out, s)
 			continue
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"go/constant"
 	"go/token"
@@ -147,7 +148,17 @@ func tsKey(name string) string {
 	if isIdent(name) {
 		return name
 	}
-	return strconv.Quote(name)
+	return tsQuote(name)
+}
+
+// tsQuote writes s as a TypeScript string literal: a JSON string, which is one (Go's
+// quoting is not: its \U escapes are not JavaScript's).
+func tsQuote(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func isIdent(s string) bool {
@@ -256,7 +267,7 @@ func writeTypeScript(pkg *pkgInfo, gws []*gatewayDecl, docs map[token.Pos]string
 		for _, g := range grp.gateways {
 			for _, h := range g.handlers {
 				writeDoc(&b, "  ", h.doc)
-				fmt.Fprintf(&b, "  %s: (%s) => void;\n", strconv.Quote(h.event), w.eventParams(h))
+				fmt.Fprintf(&b, "  %s: (%s) => void;\n", tsQuote(h.event), w.eventParams(h))
 			}
 		}
 		b.WriteString("}\n\n")
@@ -292,7 +303,7 @@ func writeTypeScript(pkg *pkgInfo, gws []*gatewayDecl, docs map[token.Pos]string
 		for _, ev := range order {
 			em := byEvent[ev]
 			writeDoc(&b, "  ", strings.Join(em.doc, "\n"))
-			fmt.Fprintf(&b, "  %s: (payload: %s) => void;\n", strconv.Quote(ev), strings.Join(em.types, " | "))
+			fmt.Fprintf(&b, "  %s: (payload: %s) => void;\n", tsQuote(ev), strings.Join(em.types, " | "))
 		}
 		if _, ok := byEvent["exception"]; !ok {
 			b.WriteString("  /** A failed event: the error the server reports, with the event's name. */\n")
@@ -362,7 +373,7 @@ func constLiterals(fset *token.FileSet, nt *types.Named) []string {
 		var lit string
 		switch c.Val().Kind() {
 		case constant.String:
-			lit = strconv.Quote(constant.StringVal(c.Val()))
+			lit = tsQuote(constant.StringVal(c.Val()))
 		case constant.Int, constant.Float:
 			lit = c.Val().ExactString()
 		case constant.Bool:
