@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sockgate/sockgate/decorators"
@@ -33,7 +34,15 @@ func newRateRule(r decorators.Rate) *rateRule {
 	if interval < 1 {
 		interval = 1
 	}
-	return &rateRule{interval: interval, tolerance: interval * int64(r.BurstSize()-1), text: r.String()}
+	// A long interval times a large burst ("1/h,burst=1000000000") would overflow: such a
+	// bucket is as good as unlimited at once, and a quarter of the int64 range keeps the
+	// sums below from overflowing.
+	const maxTolerance = math.MaxInt64 / 4
+	tolerance := int64(maxTolerance)
+	if extra := int64(r.BurstSize() - 1); extra < maxTolerance/interval {
+		tolerance = interval * extra
+	}
+	return &rateRule{interval: interval, tolerance: tolerance, text: r.String()}
 }
 
 // parseRateRule parses a rate in the tag syntax; what names the setting for errors.
@@ -149,26 +158,22 @@ func (r *registry) rateOf(event string) (perEvent, def *rateRule) {
 	return r.rates[event], r.defaultRate
 }
 
-// rateFor returns the rule of event and the key of its bucket (the event), or nil when
-// the event is not limited.
-func (n *Namespace) rateFor(event string) (*rateRule, string) {
+// rateFor returns the rule of event, or nil when the event is not limited.
+func (n *Namespace) rateFor(event string) *rateRule {
 	rule, def := n.rateOf(event)
 	var pdef *rateRule
 	if rule == nil && n.parent != nil {
 		rule, pdef = n.parent.rateOf(event)
 	}
-	if rule != nil {
-		return rule, event
-	}
 	switch {
+	case rule != nil:
+		return rule
 	case def != nil:
-		rule = def
+		return def
 	case pdef != nil:
-		rule = pdef
-	default:
-		rule = n.srv.defaultRate
+		return pdef
 	}
-	return rule, event
+	return n.srv.defaultRate
 }
 
 // rateLimited reports whether the event must be refused for its rate, and answers the
@@ -179,7 +184,7 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 	if err != nil {
 		return false // dispatch drops it
 	}
-	rule, key := s.nsp.rateFor(ev)
+	rule := s.nsp.rateFor(ev)
 	if rule == nil {
 		return false
 	}
@@ -188,7 +193,7 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 	if s.lim == nil {
 		s.lim = &limiter{}
 	}
-	if s.lim.allow(key, rule, now) {
+	if s.lim.allow(ev, rule, now) {
 		return false
 	}
 	if o := srv.observer; o != nil {

@@ -75,6 +75,30 @@ func TestLimiterTokenBucket(t *testing.T) {
 	}
 }
 
+// Extreme rates neither overflow nor refuse what they allow.
+func TestLimiterExtremeRates(t *testing.T) {
+	now := int64(time.Hour)
+	var l limiter
+	for _, r := range []string{"1/h,burst=1000000000", "1/h,burst=3000000"} { // the second overflowed int64
+		huge := rule(t, r)
+		for i := 0; i < 1000; i++ {
+			if !l.allow(r, huge, now) {
+				t.Fatalf("%s: event %d of the burst refused", r, i)
+			}
+		}
+	}
+	fast := rule(t, "1000000000/ms")
+	for i := 0; i < 1000; i++ {
+		if !l.allow("f", fast, now+int64(i)) {
+			t.Fatalf("event %d at 10^12 per second refused", i)
+		}
+	}
+	slow := rule(t, "1/87600h") // one per ten years
+	if !l.allow("s", slow, now) || l.allow("s", slow, now+int64(time.Hour)) {
+		t.Fatal("one per ten years: want the first event only")
+	}
+}
+
 func TestLimiterBucketsAreBounded(t *testing.T) {
 	r := rule(t, "1/h")
 	var l limiter
