@@ -592,6 +592,13 @@ func (s *Server) attach(g *gatewayInfo) error {
 	)
 	gw := g.value.Interface()
 	if g.pattern != nil {
+		// AfterInit first: a refused gateway must not leave a parent that creates
+		// namespaces.
+		if ai, ok := gw.(OnGatewayInit); ok {
+			if err := ai.AfterInit(nil); err != nil {
+				return fmt.Errorf("gateway: %s.AfterInit: %w", g.name, err)
+			}
+		}
 		if reg.parent == nil {
 			reg.parent = s.OfPattern(g.pattern)
 		}
@@ -610,13 +617,6 @@ func (s *Server) attach(g *gatewayInfo) error {
 				if !existed {
 					s.removeNamespace(n)
 				}
-				return fmt.Errorf("gateway: %s.AfterInit: %w", g.name, err)
-			}
-		}
-	}
-	if g.pattern != nil {
-		if ai, ok := gw.(OnGatewayInit); ok {
-			if err := ai.AfterInit(nil); err != nil {
 				return fmt.Errorf("gateway: %s.AfterInit: %w", g.name, err)
 			}
 		}

@@ -205,3 +205,22 @@ func TestRegisterAttachesNothingWhenAfterInitFails(t *testing.T) {
 		t.Fatalf("%d connect hooks attached", len(hooks))
 	}
 }
+
+type failingPatternInit struct {
+	decorators.Gateway `pattern:"^/dyn-\\d+$"`
+
+	_ decorators.Subscribe `ws:"message"`
+}
+
+func (g *failingPatternInit) OnMessage() string            { return "x" }
+func (g *failingPatternInit) AfterInit(n *Namespace) error { return errors.New("not today") }
+
+func TestRegisterAttachesNoPatternWhenAfterInitFails(t *testing.T) {
+	srv, hs := newTestServer(t, Config{})
+	if err := srv.Register(&failingPatternInit{}); err == nil {
+		t.Fatal("no error")
+	}
+	c := dialRaw(t, hs)
+	c.send(`40/dyn-1,`)
+	c.expect(`44/dyn-1,{"message":"Invalid namespace"}`)
+}
