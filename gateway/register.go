@@ -422,6 +422,9 @@ func checkBodyType(t reflect.Type) error {
 	for base.Kind() == reflect.Pointer {
 		base = base.Elem()
 	}
+	if base == typeArgs {
+		return errors.New("take gateway.Args by value, not by pointer")
+	}
 	if base.PkgPath() == gatewayPkgPath && token.IsExported(base.Name()) {
 		return fmt.Errorf("a gateway.%s cannot be injected or decoded from the client's arguments; "+
 			"a handler takes context.Context, *gateway.Socket, *gateway.Event, gateway.Args, and body types", base.Name())

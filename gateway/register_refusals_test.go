@@ -99,12 +99,14 @@ type frameworkParams struct {
 	_ decorators.Subscribe `ws:"ec"`
 	_ decorators.Subscribe `ws:"ns"`
 	_ decorators.Subscribe `ws:"code"`
+	_ decorators.Subscribe `ws:"args"`
 	_ decorators.Subscribe `ws:"spec"`
 }
 
 func (g *frameworkParams) OnEc(ec *ExecutionContext) string { return ec.Event }
 func (g *frameworkParams) OnNs(n *Namespace)                {}
 func (g *frameworkParams) OnCode(c *Config)                 {}
+func (g *frameworkParams) OnArgs(a *Args)                   {}
 func (g *frameworkParams) OnSpec(s HandlerSpec)             {}
 
 type badRule struct {
@@ -145,6 +147,7 @@ func TestRegisterRefusesWhatWouldFailLater(t *testing.T) {
 			"method OnEc: parameter 1 (*gateway.ExecutionContext): a gateway.ExecutionContext cannot be injected",
 			"method OnNs: parameter 1 (*gateway.Namespace)",
 			"method OnCode: parameter 1 (*gateway.Config)",
+			"method OnArgs: parameter 1 (*payload.Args): take gateway.Args by value",
 			"method OnSpec: parameter 1 (gateway.HandlerSpec)",
 			"*gateway.Socket, *gateway.Event",
 		}},
