@@ -12,6 +12,8 @@
 //   - [github.com/sockgate/sockgate/adapter]: the seam to other server processes; the
 //     in-memory adapter, and a Redis adapter compatible with Node's.
 //   - [github.com/sockgate/sockgate/client]: a Go Socket.IO client with reconnection.
+//   - [github.com/sockgate/sockgate/payload]: Args, the arguments of an event as they
+//     arrived, one type shared by the server and the client (gateway.Args, client.Args).
 //   - [github.com/sockgate/sockgate/metrics]: optional Prometheus metrics of a server.
 //   - [github.com/sockgate/sockgate/gateway/gatewaytest]: an in-process server and
 //     clients for tests, like net/http/httptest.
