@@ -84,8 +84,8 @@ type Config struct {
 	// syntax of rate: tags ("20/s", "100/m,burst=20"; see decorators.ParseRate). A rate:
 	// tag, a gateway's rate: and Namespace.SetEventRate replace it. An event over its
 	// limit is not handled; the client gets resource_exhausted (in the acknowledgement
-	// when it asked for one, and as "exception"), and the socket stays connected. Zero:
-	// no default limit, only the tags' and namespaces'.
+	// when it asked for one, and as "exception" for the first refusal of a streak), and
+	// the socket stays connected. Zero: no default limit, only the tags' and namespaces'.
 	EventRate string
 	// MaxRateRefusals is how many events of one socket may be refused for their rate
 	// within RateRefusalWindow before the socket is disconnected with ReasonRateLimited

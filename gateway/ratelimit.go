@@ -64,6 +64,9 @@ type limiter struct {
 	// refusals is the GCRA time of the flood detector: each refusal moves it forward by
 	// the refusal window divided by the refusals allowed in it.
 	refusals int64
+	// streak is set by a refusal and cleared by an allowed event: only the first refusal
+	// of a streak emits "exception".
+	streak bool
 }
 
 type bucket struct {
@@ -177,8 +180,9 @@ func (n *Namespace) rateFor(event string) *rateRule {
 }
 
 // rateLimited reports whether the event must be refused for its rate, and answers the
-// client when it is: with resource_exhausted, or, when the socket keeps being refused, by
-// disconnecting it. It runs on the connection's reader goroutine.
+// client when it is: with resource_exhausted (in the acknowledgement when one was asked
+// for, and as "exception" for the first refusal of a streak), or, when the socket keeps
+// being refused, by disconnecting it. It runs on the connection's reader goroutine.
 func (s *Socket) rateLimited(p *socketio.Packet) bool {
 	ev, _, err := socketio.SplitEvent(p.Data)
 	if err != nil {
@@ -194,6 +198,7 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 		s.lim = &limiter{}
 	}
 	if s.lim.allow(ev, rule, now) {
+		s.lim.streak = false
 		return false
 	}
 	if o := srv.observer; o != nil {
@@ -205,7 +210,11 @@ func (s *Socket) rateLimited(p *socketio.Packet) bool {
 		s.onClose(ReasonRateLimited, true)
 		return true
 	}
-	s.reportError(ev, p.HasID, p.ID, NewError(CodeResourceExhausted, "rate limit exceeded: at most "+rule.text+" per socket"))
+	// Every refused event that asked for an acknowledgement gets one; a streak of refusals
+	// gets one exception, so that a flood is not answered packet for packet.
+	exception := !s.lim.streak
+	s.lim.streak = true
+	s.reportErrorAs(ev, p.HasID, p.ID, NewError(CodeResourceExhausted, "rate limit exceeded: at most "+rule.text+" per socket"), exception)
 	return true
 }
 
