@@ -218,7 +218,7 @@ func newNamer(local *types.Package) *namer {
 	return &namer{local: local, names: map[string]string{}, used: map[string]string{}, decl: map[string]types.Type{}}
 }
 
-// declared reports whether t gets a named declaration, and its name.
+// name reports whether t gets a declaration of its own, and its name.
 func (n *namer) name(t types.Type) (string, bool) {
 	nt, ok := types.Unalias(t).(*types.Named)
 	if !ok || nt.TypeArgs().Len() > 0 || nt.Obj().Pkg() == nil {

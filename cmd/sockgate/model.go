@@ -45,7 +45,6 @@ type gatewayDecl struct {
 	pattern   bool
 	use       []string
 	rate      *decorators.Rate // the gateway's rate: tag, for events without their own
-	markers   []string         // "<field> <tag>" of the Gateway and Subscribe fields, in field order
 	handlers  []*handlerDecl
 	emits     []*emitDecl
 }
@@ -242,7 +241,6 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 		}
 		switch {
 		case isNamed(f.Type(), decoratorsPath, "Gateway"):
-			g.markers = append(g.markers, markerLine(f.Name(), tag))
 			if sawGateway {
 				fail(f.Pos(), field, tag, "more than one decorators.Gateway marker")
 				continue
@@ -255,7 +253,6 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 			}
 			g.namespace, g.pattern, g.use, g.rate = gt.Namespace, gt.NamespacePattern, gt.Use, gt.Rate
 		case isNamed(f.Type(), decoratorsPath, "Subscribe"):
-			g.markers = append(g.markers, markerLine(f.Name(), tag))
 			sub, err := decorators.ParseSubscribeTag(reflect.StructTag(tag))
 			if err != nil {
 				fail(f.Pos(), field, tag, "%v", err)
@@ -311,10 +308,6 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 	}
 	return g, nil
 }
-
-// markerLine is how a marker field is recorded for the runtime's check that the
-// generated code still matches the tags: the field name and its tag.
-func markerLine(field, tag string) string { return field + " `" + tag + "`" }
 
 // selObj returns the method of a selection, promoted from an embedded field or not (the
 // runtime finds both; the generated code, in the same package, can call both).

@@ -142,16 +142,12 @@ func newGatewaySpec(name, namespace string, events []string, dir string) (*gatew
 func packageName(dir string) (string, error) {
 	fset := token.NewFileSet()
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	for _, m := range matches {
-		f, err := parser.ParseFile(fset, m, nil, parser.PackageClauseOnly)
+	if len(matches) > 0 { // the first file's package clause names the package
+		f, err := parser.ParseFile(fset, matches[0], nil, parser.PackageClauseOnly)
 		if err != nil {
 			return "", err
 		}
-		name := f.Name.Name
-		if strings.HasSuffix(m, "_test.go") {
-			name = strings.TrimSuffix(name, "_test")
-		}
-		return name, nil
+		return strings.TrimSuffix(f.Name.Name, "_test"), nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
