@@ -156,3 +156,27 @@ func TestWithoutRecovery(t *testing.T) {
 		t.Fatal("WithoutRecovery kept the configuration")
 	}
 }
+
+// BenchmarkMemoryBroadcastRoomRecovery is BenchmarkMemoryBroadcastRoom with connection
+// state recovery on: each broadcast also gets an offset and is kept.
+func BenchmarkMemoryBroadcastRoomRecovery(b *testing.B) {
+	m := newRecMemory(b, Recovery{MaxDisconnectionDuration: time.Minute})
+	for i := 0; i < 1000; i++ {
+		m.AddAll(&nopRecSocket{id: fmt.Sprint("s", i)}, "room")
+	}
+	p := NewPacket("/", []byte(`["m"]`), nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.Broadcast(p, BroadcastOptions{Rooms: []string{"room"}, Except: []string{"s0"}})
+	}
+}
+
+type nopRecSocket struct{ id string }
+
+func (s *nopRecSocket) ID() string                               { return s.id }
+func (s *nopRecSocket) Deliver(*Packet, Flags)                   {}
+func (s *nopRecSocket) DeliverWithAck(*Packet, Flags, func(Ack)) {}
+func (s *nopRecSocket) Info() SocketInfo                         { return SocketInfo{ID: s.id} }
+func (s *nopRecSocket) Join(...string)                           {}
+func (s *nopRecSocket) Leave(string)                             {}
+func (s *nopRecSocket) Disconnect(bool)                          {}
