@@ -1,5 +1,6 @@
 // Package redis joins sockgate servers, and Node socket.io servers, in one cluster
-// through Redis, speaking the wire protocol of Node's @socket.io/redis-adapter 8.3.
+// through Redis, speaking the wire protocols of Node's @socket.io/redis-adapter 8.3
+// (createAdapter and createShardedAdapter) and @socket.io/redis-streams-adapter 0.3.
 //
 // [New] returns a [Classic]: one publishing client and one subscribed connection for the
 // whole server, shared by its namespaces, as a Node server shares its pub and sub
@@ -55,7 +56,8 @@
 // # When Redis goes away
 //
 // Local delivery goes on. Cluster operations fail at once with an error wrapping
-// [ErrUnavailable] (a broadcast still reaches the local sockets first). The subscribed
+// [ErrUnavailable] (a broadcast still reaches the local sockets, and joins, leaves and
+// disconnects are still applied on this node). The subscribed
 // connection is re-established and every channel subscribed again as soon as Redis
 // answers; messages published meanwhile are lost, as with Node's adapter.
 //
@@ -72,9 +74,9 @@
 //
 // A Classic starts one goroutine reading the subscribed connection (a Sharded one per
 // subscribed connection, and one making the room subscriptions in order; a Streams one
-// per stream read and one subscriber), and one short-lived
-// goroutine per request that must be answered (fetch sockets, server-side emit with its
-// handlers, broadcast with acks); Close waits for all of them. Broadcasts, joins, leaves
+// per stream it reads and one for its subscriber), and one short-lived goroutine per
+// request that must be answered (fetch sockets, server-side emit with its handlers,
+// broadcast with acks); Close waits for all of them. Broadcasts, joins, leaves
 // and disconnects from one node are applied in the order Redis delivers them. Every
 // method is safe for concurrent use.
 package redis
