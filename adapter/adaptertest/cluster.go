@@ -129,6 +129,35 @@ func (c *cluster) settle(t *testing.T, from int, socks []*Socket) {
 	})
 }
 
+// routed waits until a broadcast to room from every node reaches each of socks: an
+// adapter may subscribe to a room's channel in the background after a join (Node's
+// sharded adapter in its dynamic modes does), and messages sent before are not for it.
+func (c *cluster) routed(t *testing.T, room string, socks ...*Socket) {
+	t.Helper()
+	for from := range c.nodes {
+		eventually(t, "room "+room+" routed from node "+fmt.Sprint(from), func() bool {
+			probe := fmt.Sprintf(`["probe-%s-%d-%d"]`, room, from, time.Now().UnixNano())
+			if err := c.nodes[from].Broadcast(adapter.NewPacket("/test", json.RawMessage(probe), nil), adapter.BroadcastOptions{Rooms: []string{room}}); err != nil {
+				return false
+			}
+			deadline := time.Now().Add(200 * time.Millisecond)
+			for time.Now().Before(deadline) {
+				all := true
+				for _, s := range socks {
+					if count(s, probe) == 0 {
+						all = false
+					}
+				}
+				if all {
+					return true
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+			return false
+		})
+	}
+}
+
 // spread creates sockets sid(1)..sid(n) on nodes in turn: the first on node 0, the
 // second on node 1, ...
 func (c *cluster) spread(n int) []*Socket {
@@ -148,6 +177,8 @@ func testClusterBroadcast(t *testing.T, c *cluster) {
 	s1, s2, _ := socks[0], socks[1], socks[2]
 	s1.Join("a", "b")
 	s2.Join("b")
+	c.routed(t, "a", s1)
+	c.routed(t, "b", s1, s2)
 	tests := []struct {
 		opts adapter.BroadcastOptions
 		want []string
