@@ -161,3 +161,19 @@ func waitQueued(t *testing.T, s *Socket, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestEmitsBeforeConnectReplyKeepOrder: several emits of a connection handler wait for the
+// CONNECT reply, each its own copy, and follow it in order.
+func TestEmitsBeforeConnectReplyKeepOrder(t *testing.T) {
+	srv, hs := newTestServer(t, Config{})
+	srv.OnConnection(func(s *Socket) {
+		for _, ev := range []string{"a", "b", "c"} {
+			_ = s.Emit(ev, ev)
+		}
+	})
+	c := dialRaw(t, hs)
+	c.connect("/")
+	for _, ev := range []string{"a", "b", "c"} {
+		c.expect(`42["` + ev + `","` + ev + `"]`)
+	}
+}

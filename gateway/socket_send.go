@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/eiocodec"
@@ -101,7 +102,8 @@ func (s *Socket) write(msgs []*engineio.Message, mode sendMode) {
 						s.preBuf, s.preOverflow = nil, true
 					}
 				} else {
-					s.preBuf = append(s.preBuf, msgs)
+					// A copy: the caller's slice may be on its stack (an ack's one message).
+					s.preBuf = append(s.preBuf, slices.Clone(msgs))
 				}
 			}
 			s.preMu.Unlock()
