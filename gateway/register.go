@@ -548,19 +548,23 @@ type registration struct {
 	events map[string]string // event -> "Type.Method"
 }
 
-// attach wires a discovered gateway into its namespace. It checks first that no other
-// gateway handles its events there, then calls AfterInit, and attaches nothing when
-// either fails.
+// attach wires a discovered gateway into its namespace. It reserves the gateway's events
+// first, refusing any that another gateway handles there, then calls AfterInit (without
+// holding the registration lock, so that AfterInit may register other gateways), and
+// attaches nothing when either fails.
 func (s *Server) attach(g *gatewayInfo) error {
-	s.regMu.Lock()
-	defer s.regMu.Unlock()
 	key := g.nsp
 	if g.pattern != nil {
 		key = "pattern " + g.pattern.String()
 	}
+	s.regMu.Lock()
+	if s.registrations == nil {
+		s.registrations = map[string]*registration{}
+	}
 	reg := s.registrations[key]
 	if reg == nil {
 		reg = &registration{events: map[string]string{}}
+		s.registrations[key] = reg
 	}
 	var errs []error
 	for _, sp := range g.specs {
@@ -569,14 +573,29 @@ func (s *Server) attach(g *gatewayInfo) error {
 				g.name, sp.Method, sp.Event, g.nsp, prev))
 		}
 	}
+	if len(errs) == 0 {
+		for _, sp := range g.specs {
+			reg.events[sp.Event] = g.name + "." + sp.Method
+		}
+	}
+	s.regMu.Unlock()
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	release := func() {
+		s.regMu.Lock()
+		for _, sp := range g.specs {
+			delete(reg.events, sp.Event)
+		}
+		s.regMu.Unlock()
+	}
+
 	handlers := make([]*handler, len(g.specs))
 	for i, sp := range g.specs {
 		h := &handler{spec: sp, gateway: g.value.Interface(), pipeline: g.pipeline.clone()}
 		for _, name := range sp.Use {
 			if err := s.resolve(&h.pipeline, name); err != nil {
+				release()
 				return fmt.Errorf("gateway: %s.%s: use: %w", g.name, sp.Method, err)
 			}
 		}
@@ -589,34 +608,36 @@ func (s *Server) attach(g *gatewayInfo) error {
 		Handle(string, eventHandler)
 		limitEvent(string, *rateRule)
 	}
-	var (
-		t   target
-		nsp *Namespace
-	)
+	var t target
 	gw := g.value.Interface()
 	if g.pattern != nil {
 		// AfterInit first: a refused gateway must not leave a parent that creates
 		// namespaces.
 		if ai, ok := gw.(OnGatewayInit); ok {
 			if err := ai.AfterInit(nil); err != nil {
+				release()
 				return fmt.Errorf("gateway: %s.AfterInit: %w", g.name, err)
 			}
 		}
+		s.regMu.Lock()
 		if reg.parent == nil {
 			reg.parent = s.OfPattern(g.pattern)
 		}
 		t = reg.parent
+		s.regMu.Unlock()
 	} else {
 		s.mu.RLock()
 		existed := s.nsps[g.nsp] != nil
 		s.mu.RUnlock()
 		n, err := s.Of(g.nsp)
 		if err != nil {
+			release()
 			return err
 		}
-		nsp, t = n, n
+		t = n
 		if ai, ok := gw.(OnGatewayInit); ok {
-			if err := ai.AfterInit(nsp); err != nil {
+			if err := ai.AfterInit(n); err != nil {
+				release()
 				if !existed {
 					s.removeNamespace(n)
 				}
@@ -640,16 +661,11 @@ func (s *Server) attach(g *gatewayInfo) error {
 	}
 	for _, h := range handlers {
 		t.Handle(h.spec.Event, h.serve)
-		reg.events[h.spec.Event] = g.name + "." + h.spec.Method
 		if h.spec.Rate != nil {
 			t.limitEvent(h.spec.Event, newRateRule(*h.spec.Rate))
 		} else if g.rate != nil {
 			t.limitEvent(h.spec.Event, g.rate)
 		}
 	}
-	if s.registrations == nil {
-		s.registrations = map[string]*registration{}
-	}
-	s.registrations[key] = reg
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sockgate/sockgate/decorators"
 )
@@ -226,4 +227,43 @@ func TestRegisterAttachesNoPatternWhenAfterInitFails(t *testing.T) {
 	c := dialRaw(t, hs)
 	c.send(`40/dyn-1,`)
 	c.expect(`44/dyn-1,{"message":"Invalid namespace"}`)
+}
+
+type helperGateway struct {
+	decorators.Gateway `namespace:"/helper"`
+
+	_ decorators.Subscribe `ws:"help"`
+}
+
+func (g *helperGateway) OnHelp() string { return "helped" }
+
+type registeringGateway struct {
+	decorators.Gateway `namespace:"/main"`
+
+	_ decorators.Subscribe `ws:"message"`
+}
+
+func (g *registeringGateway) OnMessage() string { return "main" }
+
+// AfterInit may register another gateway: Register holds no lock around it.
+func (g *registeringGateway) AfterInit(n *Namespace) error {
+	return n.Server().Register(&helperGateway{})
+}
+
+func TestAfterInitMayRegisterAnotherGateway(t *testing.T) {
+	srv, hs := newTestServer(t, Config{})
+	done := make(chan error, 1)
+	go func() { done <- srv.Register(&registeringGateway{}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Register deadlocked")
+	}
+	c := dialRaw(t, hs)
+	c.connect("/helper")
+	c.send(`42/helper,1["help"]`)
+	c.expect(`43/helper,1["helped"]`)
 }

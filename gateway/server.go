@@ -35,7 +35,7 @@ type Server struct {
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
 
-	// regMu serialises Register; it guards registrations.
+	// regMu guards registrations (held briefly by Register, never around AfterInit).
 	regMu         sync.Mutex
 	registrations map[string]*registration // by namespace name or "pattern <re>"
 
