@@ -24,6 +24,18 @@
 // releases every polling GET with a noop while it is pending, and moves the
 // session (and its queue) to the websocket on "5".
 //
+// # Limits
+//
+// Handshakes are admitted against Config.MaxConnections and, per client
+// address, Config.HandshakeRate and Config.MaxPendingPerAddress (sessions the
+// layer above has not reported with [Conn.Joined]); refusals are HTTP answers
+// with a JSON [ErrorBody]-shaped body naming the limit. Config.JoinTimeout
+// closes a session that never joins. Read buffers grow with the bytes
+// received, within the server-wide Config.MaxBufferedBytes; POST bodies have
+// Config.PostReadTimeout. Text that is not UTF-8 ends the session (close 1007,
+// or 400). [Conn.SendReply] queues answers to the client apart from the
+// write queue's bound, so that answering never makes a slow consumer.
+//
 // # Concurrency
 //
 // Every method of Server and Conn is safe for concurrent use. Per session:
