@@ -9,8 +9,9 @@
 // # Packets
 //
 // A broadcast carries one [Packet]: the Socket.IO EVENT payload as raw JSON with binary
-// placeholders, plus the attachments. The packet is encoded for the wire at most once
-// ([Packet.Messages]) and the same encoded messages are handed to every local recipient.
+// placeholders, plus the attachments. The packet is encoded for the wire at most once, by
+// the first local recipient's Socket.Deliver, and the same encoded messages are handed to
+// every other one.
 // Cluster adapters see the same raw JSON and attachments, which is what the
 // @socket.io/redis-adapter wire format needs.
 //
