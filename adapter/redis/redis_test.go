@@ -1,6 +1,8 @@
 package redis_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -155,4 +157,44 @@ func TestStreamsSuite(t *testing.T) {
 		}
 		return fs
 	})
+}
+
+// TestPasswordURL joins a Redis that requires a password, given in the URL; a wrong one
+// makes cluster operations fail with ErrUnavailable.
+func TestPasswordURL(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "s3cret")
+	good, err := newClassic(t, "redis://:s3cret@"+srv.Addr(), freshKey()).Adapter(&adaptertest.Namespace{NameValue: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = good.Close() })
+	if n, err := good.ServerCount(t.Context()); err != nil || n != 1 {
+		t.Fatalf("with the password: ServerCount = %d, %v", n, err)
+	}
+	bad, err := newClassic(t, "redis://:wrong@"+srv.Addr(), freshKey()).Adapter(&adaptertest.Namespace{NameValue: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	_ = bad.Init(ctx)
+	t.Cleanup(func() { _ = bad.Close() })
+	if _, err := bad.ServerCount(t.Context()); !errors.Is(err, redis.ErrUnavailable) {
+		t.Fatalf("with a wrong password: ServerCount error %v, want ErrUnavailable", err)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	if _, err := redis.New(redis.Config{}); err == nil {
+		t.Error("New without URL or client succeeded")
+	}
+	if _, err := redis.New(redis.Config{URL: "http://x"}); err == nil {
+		t.Error("New with an http URL succeeded")
+	}
+	if _, err := redis.NewSharded(redis.ShardedConfig{URL: "redis://127.0.0.1:1", SubscriptionMode: "sometimes"}); err == nil {
+		t.Error("NewSharded with an unknown mode succeeded")
+	}
 }
