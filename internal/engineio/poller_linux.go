@@ -168,8 +168,12 @@ func (s *Server) watch(c *Conn, w *wsConn) {
 			return
 		}
 	}
-	s.wg.Add(1)
-	go c.readBlocking(w)
+	// The reader's share of the wait group is taken through the socket, which holds one
+	// while it is open: a socket closed meanwhile (Close racing the handshake) needs no
+	// reader, and a share taken after Close's Wait would be a misuse of the group.
+	if w.acquire() {
+		go c.readBlocking(w)
+	}
 }
 
 func (ps *pollers) pick() *poller {

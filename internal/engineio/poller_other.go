@@ -13,6 +13,7 @@ type pollers struct{}
 func (*pollers) stop() {}
 
 func (s *Server) watch(c *Conn, w *wsConn) {
-	s.wg.Add(1)
-	go c.readBlocking(w)
+	if w.acquire() { // see poller_linux.go
+		go c.readBlocking(w)
+	}
 }
