@@ -182,8 +182,8 @@ type generatedSpecs struct {
 // RegisterGenerated records the handler specs `sockgate gen` wrote for gateway type G;
 // generated code calls it from an init function, with the GeneratedVersion it was written
 // for. Register then uses these specs for every *G instead of building them by reflection,
-// after checking that they still match the struct tags (the same events, methods and `use:`
-// names): a mismatch is a registration error that asks to run go generate again.
+// after checking that they still match the struct tags (the same events, methods, `use:`
+// names and rates): a mismatch is a registration error that asks to run go generate again.
 func RegisterGenerated[G any](version int, specs func(g *G) []HandlerSpec) {
 	generated.Store(reflect.TypeFor[*G](), generatedSpecs{
 		version: version,
