@@ -3,6 +3,7 @@ package redis
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,9 @@ type Config struct {
 	// Client is an existing client (a *goredis.Client or a *goredis.ClusterClient); the
 	// adapter does not close it.
 	Client goredis.UniversalClient
+	// TLS configures the connection of a "rediss://" URL (for example RootCAs for a
+	// private CA); nil means Go's defaults with the URL's host as server name.
+	TLS *tls.Config
 	// Key is the channel prefix; zero means "socket.io". Every node of a cluster uses the
 	// same.
 	Key string
@@ -63,7 +67,7 @@ type Classic struct {
 // made lazily: New does not fail when Redis is down, and the adapters join the cluster
 // when it comes up.
 func New(cfg Config) (*Classic, error) {
-	client, owned, err := connect(cfg.URL, cfg.Client)
+	client, owned, err := connect(cfg.URL, cfg.TLS, cfg.Client)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -32,9 +33,10 @@ func (e *timeoutError) Unwrap() error { return ErrTimeout }
 func (e *timeoutError) Timeout() bool { return true } // for metrics, as net.Error
 
 // connect returns the client to use: the given one, or one built from url (redis:// or
-// rediss:// for TLS, with an optional password and database). owned says whether the
+// rediss:// for TLS, configured by tlsConfig when set, with an optional password and
+// database). owned says whether the
 // adapter must close it.
-func connect(url string, c goredis.UniversalClient) (client goredis.UniversalClient, owned bool, err error) {
+func connect(url string, tlsConfig *tls.Config, c goredis.UniversalClient) (client goredis.UniversalClient, owned bool, err error) {
 	if c != nil {
 		return c, false, nil
 	}
@@ -44,6 +46,13 @@ func connect(url string, c goredis.UniversalClient) (client goredis.UniversalCli
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, false, fmt.Errorf("redis adapter: %w", err)
+	}
+	if opt.TLSConfig != nil && tlsConfig != nil {
+		cfg := tlsConfig.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = opt.TLSConfig.ServerName
+		}
+		opt.TLSConfig = cfg
 	}
 	// Fail fast when Redis is away rather than retrying behind the caller's back.
 	opt.MaxRetries = 1

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type ShardedConfig struct {
 	// Client is an existing client: a *goredis.Client, or a *goredis.ClusterClient for
 	// Redis Cluster. The adapter does not close it.
 	Client goredis.UniversalClient
+	// TLS configures the connection of a "rediss://" URL (for example RootCAs for a
+	// private CA); nil means Go's defaults with the URL's host as server name.
+	TLS *tls.Config
 	// ChannelPrefix prefixes every channel; zero means "socket.io".
 	ChannelPrefix string
 	// SubscriptionMode is ModeStatic, ModeDynamic or ModeDynamicPrivate; zero means
@@ -92,7 +96,7 @@ func NewSharded(cfg ShardedConfig) (*Sharded, error) {
 	default:
 		return nil, fmt.Errorf("redis adapter: unknown subscription mode %q", cfg.SubscriptionMode)
 	}
-	client, owned, err := connect(cfg.URL, cfg.Client)
+	client, owned, err := connect(cfg.URL, cfg.TLS, cfg.Client)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,9 @@ type StreamsConfig struct {
 	// Client is an existing client; the adapter does not close it. It must be a
 	// *goredis.Client (the stream readers use their own connections, with its options).
 	Client goredis.UniversalClient
+	// TLS configures the connection of a "rediss://" URL (for example RootCAs for a
+	// private CA); nil means Go's defaults with the URL's host as server name.
+	TLS *tls.Config
 	// StreamName is the stream, or the prefix of the streams; zero means "socket.io".
 	StreamName string
 	// StreamCount spreads namespaces over "<StreamName>-<i>" streams by a hash of their
@@ -80,7 +84,7 @@ type Streams struct {
 
 // NewStreams connects to Redis (lazily, as New) and returns the streams adapter's factory.
 func NewStreams(cfg StreamsConfig) (*Streams, error) {
-	client, owned, err := connect(cfg.URL, cfg.Client)
+	client, owned, err := connect(cfg.URL, cfg.TLS, cfg.Client)
 	if err != nil {
 		return nil, err
 	}
