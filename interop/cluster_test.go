@@ -288,9 +288,18 @@ func startMixedWith(t *testing.T, cfg gateway.Config, kind string, nodeExtra ...
 func startMixedFull(t *testing.T, cfg gateway.Config, transports []string, kind string, nodeExtra ...string) *mixed {
 	t.Helper()
 	m := &mixed{kind: kind, d: interoptest.Start(t), key: "interop", nodeExtras: nodeExtra, sseTimeout: 2 * time.Second, goConfig: cfg}
-	m.redis = redistest.Start(t)
-	m.rawClient = m.redis.Client()
-	m.n = startNodeNode(t, m.redis.URL(), kind, m.key, "N", nodeExtra...)
+	var rc *redistest.Cluster
+	if kind == "sharded-on-cluster" {
+		kind, m.kind = "sharded", "sharded"
+		rc = redistest.StartCluster(t)
+		nodeExtra = append(nodeExtra, "--redis-cluster", strings.Join(rc.Addrs(), ","))
+		m.nodeExtras = nodeExtra
+		m.n = startNodeNode(t, "", kind, m.key, "N", nodeExtra...)
+	} else {
+		m.redis = redistest.Start(t)
+		m.rawClient = m.redis.Client()
+		m.n = startNodeNode(t, m.redis.URL(), kind, m.key, "N", nodeExtra...)
+	}
 	var f adapter.Factory
 	switch kind {
 	case "classic":
@@ -309,7 +318,15 @@ func startMixedFull(t *testing.T, cfg gateway.Config, transports []string, kind 
 				mode = nodeExtra[i+1]
 			}
 		}
-		c, err := redis.NewSharded(redis.ShardedConfig{URL: m.redis.URL(), ChannelPrefix: m.key, SubscriptionMode: mode, Logger: quietLog})
+		cfg := redis.ShardedConfig{ChannelPrefix: m.key, SubscriptionMode: mode, Logger: quietLog}
+		if rc != nil {
+			cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: rc.Addrs()})
+			t.Cleanup(func() { _ = cc.Close() })
+			cfg.Client = cc
+		} else {
+			cfg.URL = m.redis.URL()
+		}
+		c, err := redis.NewSharded(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -453,6 +470,14 @@ func TestClusterClassicSpecificResponse(t *testing.T) {
 // long-polling.
 func TestClusterClassicPolling(t *testing.T) {
 	m := startMixedFull(t, gateway.Config{}, []string{"polling"}, "classic")
+	runClusterCases(t, m)
+}
+
+// TestClusterShardedOnRedisCluster runs the sharded list on a Redis Cluster of three
+// masters started by the test: node-redis's cluster client on the Node node, a
+// goredis.ClusterClient on the sockgate node.
+func TestClusterShardedOnRedisCluster(t *testing.T) {
+	m := startMixed(t, "sharded-on-cluster", "--sharded-mode", "dynamic")
 	runClusterCases(t, m)
 }
 

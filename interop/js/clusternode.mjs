@@ -5,6 +5,7 @@
 // Usage: node js/clusternode.mjs --redis redis://127.0.0.1:6379 --adapter classic|sharded|streams
 //        [--key socket.io] [--name N] [--requests-timeout 2000] [--specific-response]
 //        [--sharded-mode static|dynamic|dynamic-private] [--recovery]
+//        [--redis-cluster host:port,host:port,...]
 // Prints {"type":"listening","port":N} once it accepts connections, then reads one JSON
 // command per line on stdin, {"id":1,"op":"...",...}, and answers each with
 // {"type":"result","id":1,"value":...} or {"type":"result","id":1,"error":"..."}.
@@ -18,7 +19,7 @@
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 
@@ -58,7 +59,11 @@ function fromWire(v) {
   return v;
 }
 
-const pub = createClient({ url: redisURL });
+// --redis-cluster host:port,... joins a Redis Cluster (sharded adapter) instead.
+const clusterNodes = option("redis-cluster", "");
+const pub = clusterNodes
+  ? createCluster({ rootNodes: clusterNodes.split(",").map((a) => ({ url: `redis://${a}` })) })
+  : createClient({ url: redisURL });
 const sub = pub.duplicate();
 pub.on("error", (e) => write({ type: "log", message: `redis pub: ${e}` }));
 sub.on("error", (e) => write({ type: "log", message: `redis sub: ${e}` }));
