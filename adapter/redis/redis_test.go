@@ -198,3 +198,29 @@ func TestBadConfig(t *testing.T) {
 		t.Error("NewSharded with an unknown mode succeeded")
 	}
 }
+
+// TestStreamsSeveralStreams runs the cluster suite with four streams in a namespace whose
+// hash is negative ("/notifications"): the nodes read the stream they write to, even the
+// one with a negative index that Node's readers miss.
+func TestStreamsSeveralStreams(t *testing.T) {
+	srv := redistest.Start(t)
+	adaptertest.RunCluster(t, 2, func(tb testing.TB, n int) []adapter.Factory {
+		key := freshKey()
+		fs := make([]adapter.Factory, n)
+		for i := range fs {
+			f := newStreams(tb, redis.StreamsConfig{URL: srv.URL(), StreamName: key, StreamCount: 4, ChannelPrefix: key}).Adapter
+			fs[i] = func(ns adapter.Namespace) (adapter.Adapter, error) {
+				return f(renamed{ns, "/notifications"})
+			}
+		}
+		return fs
+	})
+}
+
+// renamed is a namespace under another name.
+type renamed struct {
+	adapter.Namespace
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
