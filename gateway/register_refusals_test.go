@@ -254,13 +254,14 @@ func TestAfterInitMayRegisterAnotherGateway(t *testing.T) {
 	srv, hs := newTestServer(t, Config{})
 	done := make(chan error, 1)
 	go func() { done <- srv.Register(&registeringGateway{}) }()
+	var err error
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
+	case err = <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Register deadlocked")
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	c := dialRaw(t, hs)
 	c.connect("/helper")
