@@ -176,7 +176,10 @@ func (c *Conn) Joined() {
 	}
 	c.pending = false
 	if c.joinTimer != nil {
+		// Dropped, not only stopped: a joined session may live for days, and the timer
+		// is a good part of an idle session's memory.
 		c.joinTimer.Stop()
+		c.joinTimer = nil
 	}
 	c.srv.limits.joined(c.addr)
 }

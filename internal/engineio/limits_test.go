@@ -90,10 +90,13 @@ func TestJoinTimeout(t *testing.T) {
 		t.Fatalf("closed %v with %q, want the idle session with %q", ev.c == idle, ev.reason, ReasonJoinTimeout)
 	}
 	joined.mu.Lock()
-	closed := joined.closed
+	closed, timer := joined.closed, joined.joinTimer
 	joined.mu.Unlock()
 	if closed {
 		t.Fatal("the joined session was closed")
+	}
+	if timer != nil {
+		t.Fatal("the joined session still holds its join timer")
 	}
 }
 
