@@ -21,17 +21,22 @@ func (k *Key[T]) String() string { return k.name }
 // Set stores v on s under k, replacing what was there.
 func (k *Key[T]) Set(s *Socket, v T) {
 	s.mu.Lock()
-	if s.values == nil {
-		s.values = make(map[any]any, 1)
+	x := s.extrasLocked()
+	if x.values == nil {
+		x.values = make(map[any]any, 1)
 	}
-	s.values[k] = v
+	x.values[k] = v
 	s.mu.Unlock()
 }
 
 // Get returns the value stored on s under k, and whether there is one.
 func (k *Key[T]) Get(s *Socket) (T, bool) {
 	s.mu.Lock()
-	v, ok := s.values[k]
+	var v any
+	var ok bool
+	if x := s.extras; x != nil {
+		v, ok = x.values[k]
+	}
 	s.mu.Unlock()
 	t, _ := v.(T)
 	return t, ok
@@ -40,6 +45,8 @@ func (k *Key[T]) Get(s *Socket) (T, bool) {
 // Delete removes the value stored on s under k.
 func (k *Key[T]) Delete(s *Socket) {
 	s.mu.Lock()
-	delete(s.values, k)
+	if x := s.extras; x != nil {
+		delete(x.values, k)
+	}
 	s.mu.Unlock()
 }

@@ -234,6 +234,9 @@ func (s *Socket) handles(event string) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.handlers[event]
+	if s.extras == nil {
+		return false
+	}
+	_, ok := s.extras.handlers[event]
 	return ok
 }

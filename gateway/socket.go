@@ -27,35 +27,55 @@ type Socket struct {
 	pid       string
 	recovered bool
 
+	// preOverflow (guarded by preMu): more was sent before the CONNECT reply than
+	// Config.WriteQueueSize. It sits here to fill the padding after recovered.
+	preOverflow bool
+
 	state atomic.Int32
 	// replied turns true once the CONNECT reply is written; until then emits wait in
 	// preBuf, so that nothing reaches the client before it.
 	replied atomic.Bool
 
-	// preMu guards preBuf and preOverflow (more was sent than Config.WriteQueueSize).
-	preMu       sync.Mutex
-	preBuf      [][]*engineio.Message
-	preOverflow bool
+	// preMu guards preBuf and preOverflow.
+	preMu  sync.Mutex
+	preBuf [][]*engineio.Message
 
 	// lim is the socket's rate-limit state, created at its first limited event; only the
 	// connection's reader goroutine touches it.
 	lim *limiter
 
 	// mu guards the fields below.
-	mu           sync.Mutex
-	queue        []job // jobs from queue[qhead] on wait; the array is kept between bursts of events
-	qhead        int32
-	running      bool
-	overflowed   bool // an event was refused for a full mailbox since it last drained
-	acks         map[int64]func(adapter.Ack)
+	mu         sync.Mutex
+	queue      []job // jobs from queue[qhead] on wait; the array is kept between bursts of events
+	qhead      int32
+	running    bool
+	overflowed bool // an event was refused for a full mailbox since it last drained
+	acks       map[int64]func(adapter.Ack)
+	data       any
+	ctx        context.Context
+	cancel     context.CancelFunc
+	extras     *socketExtras // nil until one of its fields is first set
+}
+
+// socketExtras is what few sockets use: handlers of their own, values under keys, a
+// disconnect timer. A socket allocates it at first use (extrasLocked), so that a socket
+// that uses none of them, the common idle socket, holds none of their room. Its fields
+// are guarded by the socket's mu.
+type socketExtras struct {
 	handlers     map[string][]eventHandler
 	anyHandlers  []eventHandler
 	onDisconnect []func(DisconnectReason)
-	data         any
 	values       map[any]any // by *Key[T]
-	ctx          context.Context
-	cancel       context.CancelFunc
 	timer        *time.Timer // DisconnectAfter
+}
+
+// extrasLocked returns the socket's extras, allocating them at the first call. s.mu is
+// held.
+func (s *Socket) extrasLocked() *socketExtras {
+	if s.extras == nil {
+		s.extras = &socketExtras{}
+	}
+	return s.extras
 }
 
 func newSocket(nsp *Namespace, cl *client, auth json.RawMessage) *Socket {
@@ -130,17 +150,19 @@ func (s *Socket) Context() context.Context {
 // On adds a handler for event. Handlers added in a connection handler see every event.
 func (s *Socket) On(event string, h eventHandler) {
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string][]eventHandler, 2)
+	x := s.extrasLocked()
+	if x.handlers == nil {
+		x.handlers = make(map[string][]eventHandler, 2)
 	}
-	s.handlers[event] = append(s.handlers[event], h)
+	x.handlers[event] = append(x.handlers[event], h)
 	s.mu.Unlock()
 }
 
 // OnAny adds a handler for every event.
 func (s *Socket) OnAny(h eventHandler) {
 	s.mu.Lock()
-	s.anyHandlers = append(s.anyHandlers, h)
+	x := s.extrasLocked()
+	x.anyHandlers = append(x.anyHandlers, h)
 	s.mu.Unlock()
 }
 
@@ -148,7 +170,8 @@ func (s *Socket) OnAny(h eventHandler) {
 // of the events received before.
 func (s *Socket) OnDisconnect(h func(reason DisconnectReason)) {
 	s.mu.Lock()
-	s.onDisconnect = append(s.onDisconnect, h)
+	x := s.extrasLocked()
+	x.onDisconnect = append(x.onDisconnect, h)
 	s.mu.Unlock()
 }
 

@@ -25,9 +25,11 @@ func (s *Socket) dispatch(p *socketio.Packet) {
 		start = sinceStart()
 	}
 	ev := &Event{Name: name, Args: payload.NewArgs(args, p.Attachments), socket: s, id: p.ID, hasID: p.HasID}
+	var hs, anys []eventHandler
 	s.mu.Lock()
-	hs := s.handlers[name]
-	anys := s.anyHandlers
+	if x := s.extras; x != nil {
+		hs, anys = x.handlers[name], x.anyHandlers
+	}
 	s.mu.Unlock()
 	for _, h := range anys {
 		s.handle(ev, h)

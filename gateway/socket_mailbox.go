@@ -85,9 +85,11 @@ func (s *Socket) run() {
 				s.dispatch(j.pkt)
 			}
 		case jobDisconnect:
+			var hs []func(DisconnectReason)
 			s.mu.Lock()
-			hs := s.onDisconnect
-			s.onDisconnect = nil
+			if x := s.extras; x != nil {
+				hs, x.onDisconnect = x.onDisconnect, nil
+			}
 			s.mu.Unlock()
 			for _, h := range hs {
 				s.protect("disconnect handler", func() { h(j.reason) })

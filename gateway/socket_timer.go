@@ -19,16 +19,17 @@ func (s *Socket) DisconnectAfter(d time.Duration, reason DisconnectReason) {
 	if s.state.Load() == stateClosed {
 		return
 	}
-	if s.timer != nil {
-		s.timer.Stop()
+	x := s.extrasLocked()
+	if x.timer != nil {
+		x.timer.Stop()
 	}
-	s.timer = time.AfterFunc(d, func() { s.onClose(reason, true) })
+	x.timer = time.AfterFunc(d, func() { s.onClose(reason, true) })
 }
 
 // stopTimerLocked stops the timer of DisconnectAfter. s.mu must be held.
 func (s *Socket) stopTimerLocked() {
-	if s.timer != nil {
-		s.timer.Stop()
-		s.timer = nil
+	if x := s.extras; x != nil && x.timer != nil {
+		x.timer.Stop()
+		x.timer = nil
 	}
 }

@@ -32,14 +32,14 @@ func TestDisconnectAfter(t *testing.T) {
 		t.Fatalf("reason %q", r)
 	}
 	s.mu.Lock()
-	timer := s.timer
+	timer := s.extras.timer
 	s.mu.Unlock()
 	if timer != nil {
 		t.Fatal("the timer outlived the socket")
 	}
 	s.DisconnectAfter(time.Hour, "after close") // no effect, no timer
 	s.mu.Lock()
-	timer = s.timer
+	timer = s.extras.timer
 	s.mu.Unlock()
 	if timer != nil {
 		t.Fatal("a closed socket got a timer")
