@@ -35,6 +35,9 @@ type Socket struct {
 	// replied turns true once the CONNECT reply is written; until then emits wait in
 	// preBuf, so that nothing reaches the client before it.
 	replied atomic.Bool
+	// ctxEnded: the socket's context is cancelled (endContextLocked, under mu; read
+	// without it by the context's Err).
+	ctxEnded atomic.Bool
 
 	// preMu guards preBuf and preOverflow.
 	preMu  sync.Mutex
@@ -52,8 +55,7 @@ type Socket struct {
 	overflowed bool // an event was refused for a full mailbox since it last drained
 	acks       map[int64]func(adapter.Ack)
 	data       any
-	ctx        context.Context
-	cancel     context.CancelFunc
+	done       chan struct{} // the socket context's Done, made at its first call
 	extras     *socketExtras // nil until one of its fields is first set
 }
 
@@ -65,8 +67,9 @@ type socketExtras struct {
 	handlers     map[string][]eventHandler
 	anyHandlers  []eventHandler
 	onDisconnect []func(DisconnectReason)
-	values       map[any]any // by *Key[T]
-	timer        *time.Timer // DisconnectAfter
+	values       map[any]any     // by *Key[T]
+	timer        *time.Timer     // DisconnectAfter
+	afterFuncs   []*ctxAfterFunc // of the socket context: contexts derived from it
 }
 
 // extrasLocked returns the socket's extras, allocating them at the first call. s.mu is
@@ -135,17 +138,7 @@ func (s *Socket) Data() any {
 }
 
 // Context returns a context that is cancelled when the socket disconnects.
-func (s *Socket) Context() context.Context {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ctx == nil {
-		s.ctx, s.cancel = context.WithCancel(context.Background())
-		if s.state.Load() == stateClosed {
-			s.cancel()
-		}
-	}
-	return s.ctx
-}
+func (s *Socket) Context() context.Context { return socketContext{s} }
 
 // On adds a handler for event. Handlers added in a connection handler see every event.
 func (s *Socket) On(event string, h eventHandler) {

@@ -109,11 +109,9 @@ func (s *Socket) refuse(err error) {
 	s.mu.Lock()
 	prev := s.state.Swap(stateClosed)
 	s.stopTimerLocked()
-	cancel := s.cancel
+	afterFuncs := s.endContextLocked()
 	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
+	runAfterFuncs(afterFuncs)
 	s.client.remove(s)
 	s.nsp.adapter.DelAll(adapterSocket{s}) // in case a middleware joined rooms
 	if prev != stateClosed {
@@ -133,7 +131,6 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	acks := s.acks
 	s.acks = nil
 	s.stopTimerLocked()
-	cancel := s.cancel
 	s.mu.Unlock()
 	if notify && prev == stateConnected {
 		_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name})...)
@@ -145,9 +142,10 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	s.nsp.removeSocket(s)
 	s.client.remove(s)
 	s.nsp.release() // the last socket of a child namespace removes it
-	if cancel != nil {
-		cancel()
-	}
+	s.mu.Lock()
+	afterFuncs := s.endContextLocked() // the context ends here, once the socket has left
+	s.mu.Unlock()
+	runAfterFuncs(afterFuncs)
 	for _, fn := range acks {
 		fn(adapter.Ack{Err: ErrDisconnected})
 	}
