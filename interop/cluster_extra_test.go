@@ -158,6 +158,45 @@ var extraCases = []struct {
 			t.Errorf("fetchSockets after a node left = %d sockets in %v", len(socks), d)
 		}
 	}},
+	{"F29 membership change", nil, true, func(t *testing.T, m *mixed, x, y side) {
+		// y leaves (its client first, so that it does not reconnect elsewhere): x's count
+		// drops to 1 (NUMSUB or SHARDNUMSUB of the channel every node subscribes to), and
+		// its requests answer at once from its own sockets.
+		m.client(y).Close()
+		if y.name() == "G" {
+			m.stopGoNode()
+		} else {
+			m.n.stop()
+		}
+		waitFor(t, x.name()+" counts itself only", func() bool { return m.count(t, x) == 1 })
+		socks, d := x.fetch(t, sel{})
+		if len(socks) != 1 || socks[0].ID != m.id(x) || d > fast {
+			t.Errorf("fetchSockets with %s gone = %+v in %v, want only %s, fast", y.name(), socks, d, m.id(x))
+		}
+		replies, errMsg, d := x.serverSideEmitWithAck(t, "ping")
+		if errMsg != "" || len(replies) != 0 || d > fast {
+			t.Errorf("serverSideEmitWithAck with %s gone = %s, %q in %v, want [] fast", y.name(), replies, errMsg, d)
+		}
+		// y comes back with a new adapter, a new client: case A1 again, both ways. They
+		// live as long as the whole test (m.t), for the cases after this one.
+		if y.name() == "G" {
+			m.startG(m.t)
+		} else {
+			m.startN(m.t)
+		}
+		m.waitCount(t, 2)
+		if y.name() == "G" {
+			m.connectG(m.t)
+		} else {
+			m.connectN(m.t)
+		}
+		for _, from := range []side{m.N, m.G} {
+			ev := "all-after-" + y.name() + "-came-back-from-" + from.name()
+			from.emit(t, sel{}, ev, "all")
+			m.settle(t, from)
+			want(t, "io.emit after "+y.name()+" came back", ev, []int{1, 1}, m.clients()...)
+		}
+	}},
 }
 
 // normalizeBin turns Node's Buffer JSON forms into {"$bin": ...} when needed; the Go side
@@ -170,12 +209,16 @@ func runExtraCases(t *testing.T, m *mixed) []string {
 		if c.kinds != nil && !slices.Contains(c.kinds, m.kind) {
 			continue
 		}
-		dirs := [][2]side{{m.N, m.G}}
+		dirs := []string{"N"}
 		if c.dirs {
-			dirs = append(dirs, [2]side{m.G, m.N})
+			dirs = append(dirs, "G")
 		}
-		for _, dir := range dirs {
-			x, y := dir[0], dir[1]
+		for _, from := range dirs {
+			// Resolved now: a case may have replaced a node.
+			x, y := m.N, m.G
+			if from == "G" {
+				x, y = m.G, m.N
+			}
 			label := c.name + "/" + x.name() + "->" + y.name()
 			if !c.dirs {
 				label = c.name

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,6 +254,7 @@ func mustJSON(t *testing.T, raw json.RawMessage, v any) {
 // mixed is a cluster of one Node node and one sockgate node on one Redis, with one client
 // on each ("/" and "/chat" sockets on one connection per node).
 type mixed struct {
+	t          *testing.T // the whole test, which owns the nodes and clients
 	kind       string
 	redis      *redistest.Server
 	key        string
@@ -265,13 +267,15 @@ type mixed struct {
 	chN, chG   *interoptest.Socket
 	gURL       string
 	markerSeq  int
-	classic    *redis.Classic
 	rawClient  *goredis.Client
 	nodeExtras []string
 	adapters   adapters
 	sseTimeout time.Duration // how long an unanswered serverSideEmitWithAck waits
 	goConfig   gateway.Config
-	polling    bool // clients stay on long-polling
+	polling    bool     // clients stay on long-polling
+	transports []string // the clients' transports
+	cluster    *redistest.Cluster
+	stopGoNode func() // stops the sockgate node and closes its adapter
 }
 
 func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {
@@ -287,66 +291,113 @@ func startMixedWith(t *testing.T, cfg gateway.Config, kind string, nodeExtra ...
 // startMixedFull starts the mixed cluster, its clients using transports.
 func startMixedFull(t *testing.T, cfg gateway.Config, transports []string, kind string, nodeExtra ...string) *mixed {
 	t.Helper()
-	m := &mixed{kind: kind, d: interoptest.Start(t), key: "interop", nodeExtras: nodeExtra, sseTimeout: 2 * time.Second, goConfig: cfg}
-	var rc *redistest.Cluster
+	m := &mixed{t: t, kind: kind, d: interoptest.Start(t), key: "interop", nodeExtras: nodeExtra, sseTimeout: 2 * time.Second, goConfig: cfg}
 	if kind == "sharded-on-cluster" {
-		kind, m.kind = "sharded", "sharded"
-		rc = redistest.StartCluster(t)
-		nodeExtra = append(nodeExtra, "--redis-cluster", strings.Join(rc.Addrs(), ","))
-		m.nodeExtras = nodeExtra
-		m.n = startNodeNode(t, "", kind, m.key, "N", nodeExtra...)
+		m.kind = "sharded"
+		m.cluster = redistest.StartCluster(t)
+		m.nodeExtras = append(nodeExtra, "--redis-cluster", strings.Join(m.cluster.Addrs(), ","))
 	} else {
 		m.redis = redistest.Start(t)
 		m.rawClient = m.redis.Client()
-		m.n = startNodeNode(t, m.redis.URL(), kind, m.key, "N", nodeExtra...)
 	}
-	var f adapter.Factory
-	switch kind {
+	if m.kind != "classic" {
+		// Node's ClusterAdapter waits for server-side-emit replies 5 s, a fixed value.
+		m.sseTimeout = 5 * time.Second
+	}
+	m.transports = transports
+	m.polling = slices.Equal(transports, []string{"polling"})
+	m.startN(t)
+	m.startG(t)
+	m.waitCount(t, 2)
+	m.connectN(t)
+	m.connectG(t)
+	// Warm-up: a broadcast from each side reaches both clients, so the subscriptions are live.
+	for _, from := range []side{m.N, m.G} {
+		m.settle(t, from)
+	}
+	return m
+}
+
+// redisURL is the Redis server the nodes join ("" on a Redis Cluster).
+func (m *mixed) redisURL() string {
+	if m.redis == nil {
+		return ""
+	}
+	return m.redis.URL()
+}
+
+// startN starts the Node node (again, after stopN).
+func (m *mixed) startN(t *testing.T) {
+	t.Helper()
+	m.n = startNodeNode(t, m.redisURL(), m.kind, m.key, "N", m.nodeExtras...)
+	m.N = nodeSide{m.n}
+}
+
+// goAdapter builds a sockgate adapter of the cluster's kind; close releases it (also
+// done at cleanup).
+func (m *mixed) goAdapter(t *testing.T) (f adapter.Factory, close func()) {
+	t.Helper()
+	var closer interface{ Close() error }
+	switch m.kind {
 	case "classic":
-		c, err := redis.New(redis.Config{URL: m.redis.URL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog,
-			PublishOnSpecificResponseChannel: slices.Contains(nodeExtra, "--specific-response")})
+		c, err := redis.New(redis.Config{URL: m.redisURL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog,
+			PublishOnSpecificResponseChannel: slices.Contains(m.nodeExtras, "--specific-response")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = c.Close() })
-		m.classic = c
-		f = c.Adapter
+		f, closer = c.Adapter, c
 	case "sharded":
-		mode := "dynamic"
-		for i, a := range nodeExtra {
-			if a == "--sharded-mode" && i+1 < len(nodeExtra) {
-				mode = nodeExtra[i+1]
-			}
-		}
-		cfg := redis.ShardedConfig{ChannelPrefix: m.key, SubscriptionMode: mode, Logger: quietLog}
-		if rc != nil {
-			cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: rc.Addrs()})
+		cfg := redis.ShardedConfig{ChannelPrefix: m.key, SubscriptionMode: m.shardedMode(), Logger: quietLog}
+		if m.cluster != nil {
+			cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: m.cluster.Addrs()})
 			t.Cleanup(func() { _ = cc.Close() })
 			cfg.Client = cc
 		} else {
-			cfg.URL = m.redis.URL()
+			cfg.URL = m.redisURL()
 		}
 		c, err := redis.NewSharded(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = c.Close() })
-		f = c.Adapter
-		// Node's ClusterAdapter waits for server-side-emit replies 5 s, a fixed value.
-		m.sseTimeout = 5 * time.Second
+		f, closer = c.Adapter, c
 	case "streams":
-		c, err := redis.NewStreams(redis.StreamsConfig{URL: m.redis.URL(), StreamName: m.key, ChannelPrefix: m.key, Logger: quietLog})
+		c, err := redis.NewStreams(redis.StreamsConfig{URL: m.redisURL(), StreamName: m.key, ChannelPrefix: m.key, Logger: quietLog})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = c.Close() })
-		f = c.Adapter
-		m.sseTimeout = 5 * time.Second
+		f, closer = c.Adapter, c
 	default:
-		t.Fatalf("unknown adapter %s", kind)
+		t.Fatalf("unknown adapter %s", m.kind)
 	}
+	var once sync.Once
+	close = func() { once.Do(func() { _ = closer.Close() }) }
+	t.Cleanup(close)
+	return f, close
+}
+
+// shardedMode is the subscription mode of the sharded nodes.
+func (m *mixed) shardedMode() string {
+	mode := "dynamic"
+	for i, a := range m.nodeExtras {
+		if a == "--sharded-mode" && i+1 < len(m.nodeExtras) {
+			mode = m.nodeExtras[i+1]
+		}
+	}
+	return mode
+}
+
+// startG starts the sockgate node (again, after stopG), with a new adapter.
+func (m *mixed) startG(t *testing.T) {
+	t.Helper()
+	f, closeAdapter := m.goAdapter(t)
+	m.adapters.reset()
 	received := &syncList{ch: make(chan json.RawMessage, 1000)}
-	m.g, m.gURL = startGoNode(t, m.goConfig, m.adapters.wrap(f), "G")
+	g, url, stopSrv := startStoppableGoNode(t, m.goConfig, m.adapters.wrap(f), "G")
+	m.g, m.gURL = g, url
+	m.stopGoNode = func() {
+		stopSrv()
+		closeAdapter()
+	}
 	nsOf(m.g, "/").OnServerSideEmit("note", func(args gateway.Args, _ func(any)) {
 		raw := []json.RawMessage{json.RawMessage(`"note"`)}
 		for i := 0; i < args.Len(); i++ {
@@ -356,31 +407,52 @@ func startMixedFull(t *testing.T, cfg gateway.Config, transports []string, kind 
 		received.ch <- b
 	})
 	nsOf(m.g, "/").OnServerSideEmit("hold", func(gateway.Args, func(any)) {})
-	m.N, m.G = nodeSide{m.n}, goSide{srv: m.g, received: received}
+	m.G = goSide{srv: m.g, received: received}
+}
 
-	waitFor(t, "both nodes counted", func() bool {
+// waitCount waits until both nodes count n nodes in "/" and "/chat".
+func (m *mixed) waitCount(t *testing.T, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d nodes counted", n), func() bool {
 		var nc int
 		mustJSON(t, m.n.call("serverCount", nil), &nc)
-		return nc == 2 && m.adapters.serverCount("/") == 2 && m.adapters.serverCount("/chat") == 2
+		return nc == n && m.adapters.serverCount("/") == n && m.adapters.serverCount("/chat") == n
 	})
-	m.polling = slices.Equal(transports, []string{"polling"})
-	opts := interoptest.Options{Transports: transports}
-	m.cN = m.d.Connect(t, m.n.url(), opts)
-	m.idN = m.cN.WaitConnect(wait).ID
-	m.cG = m.d.Connect(t, m.gURL, opts)
-	m.idG = m.cG.WaitConnect(wait).ID
-	m.chN = m.d.Connect(t, "", interoptest.Options{Namespace: "/chat", Manager: m.cN.Manager()})
-	m.chN.WaitConnect(wait)
-	m.chG = m.d.Connect(t, "", interoptest.Options{Namespace: "/chat", Manager: m.cG.Manager()})
-	m.chG.WaitConnect(wait)
-	for _, c := range []*interoptest.Socket{m.cN, m.cG, m.chN, m.chG} {
-		c.Reply("ackme", "ack-from-"+c.Name())
+}
+
+// count is side x's count of nodes in "/".
+func (m *mixed) count(t *testing.T, x side) int {
+	t.Helper()
+	if x.name() == "G" {
+		return m.adapters.serverCount("/")
 	}
-	// Warm-up: a broadcast from each side reaches both clients, so the subscriptions are live.
-	for _, from := range []side{m.N, m.G} {
-		m.settle(t, from)
+	var n int
+	mustJSON(t, m.n.call("serverCount", nil), &n)
+	return n
+}
+
+// connectN connects the client of the Node node, on "/" and "/chat".
+func (m *mixed) connectN(t *testing.T) {
+	t.Helper()
+	m.cN, m.idN, m.chN = m.connect(t, m.n.url())
+}
+
+// connectG connects the client of the sockgate node, on "/" and "/chat".
+func (m *mixed) connectG(t *testing.T) {
+	t.Helper()
+	m.cG, m.idG, m.chG = m.connect(t, m.gURL)
+}
+
+func (m *mixed) connect(t *testing.T, url string) (c *interoptest.Socket, id string, ch *interoptest.Socket) {
+	t.Helper()
+	c = m.d.Connect(t, url, interoptest.Options{Transports: m.transports})
+	id = c.WaitConnect(wait).ID
+	ch = m.d.Connect(t, "", interoptest.Options{Namespace: "/chat", Manager: c.Manager()})
+	ch.WaitConnect(wait)
+	for _, s := range []*interoptest.Socket{c, ch} {
+		s.Reply("ackme", "ack-from-"+s.Name())
 	}
-	return m
+	return c, id, ch
 }
 
 var quietLog = slog.New(slog.DiscardHandler)

@@ -104,15 +104,7 @@ func startNodeNode(t *testing.T, redisURL, kind, key, name string, extra ...stri
 		}
 		_ = n.cmd.Wait()
 	}()
-	t.Cleanup(func() {
-		_ = n.stdin.Close() // the node closes its server and Redis clients and exits
-		select {
-		case <-n.done:
-		case <-time.After(5 * time.Second):
-			_ = n.cmd.Process.Kill()
-			<-n.done
-		}
-	})
+	t.Cleanup(n.stop)
 	select {
 	case n.port = <-listening:
 	case <-n.done:
@@ -121,6 +113,18 @@ func startNodeNode(t *testing.T, redisURL, kind, key, name string, extra ...stri
 		t.Fatalf("cluster node not listening after %v: %s", wait, stderr.String())
 	}
 	return n
+}
+
+// stop ends the node: it closes its server and Redis clients and exits when its stdin
+// closes (killed after 5 s).
+func (n *nodeNode) stop() {
+	_ = n.stdin.Close()
+	select {
+	case <-n.done:
+	case <-time.After(5 * time.Second):
+		_ = n.cmd.Process.Kill()
+		<-n.done
+	}
 }
 
 func (n *nodeNode) url() string { return fmt.Sprintf("http://127.0.0.1:%d", n.port) }
@@ -237,6 +241,13 @@ func (as *adapters) wrap(f adapter.Factory) adapter.Factory {
 		}
 		return a, err
 	}
+}
+
+// reset forgets the adapters of a stopped node.
+func (as *adapters) reset() {
+	as.mu.Lock()
+	as.m = nil
+	as.mu.Unlock()
 }
 
 func (as *adapters) get(nsp string) adapter.Adapter {
