@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"sync/atomic"
 
 	"github.com/sockgate/sockgate/payload"
@@ -30,7 +31,12 @@ type Event struct {
 	// ecMem is the first gateway handler's ExecutionContext, allocated with the event.
 	ecMem  ExecutionContext
 	ecUsed bool
+	// argsMem holds the arguments of most events, allocated with the event.
+	argsMem [maxInlineArgs]json.RawMessage
 }
+
+// maxInlineArgs is how many arguments an Event holds without a slice of their own.
+const maxInlineArgs = 3
 
 // execContext returns a fresh ExecutionContext for a gateway handler of e: the one
 // allocated with the event the first time, a new one after (a guard or interceptor may

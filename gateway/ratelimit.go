@@ -184,7 +184,7 @@ func (n *Namespace) rateFor(event string) *rateRule {
 // for, and as "exception" for the first refusal of a streak), or, when the socket keeps
 // being refused, by disconnecting it. It runs on the connection's reader goroutine.
 func (s *Socket) rateLimited(p *socketio.Packet) bool {
-	ev, _, err := socketio.SplitEvent(p.Data)
+	ev, err := p.EventName()
 	if err != nil {
 		return false // dispatch drops it
 	}

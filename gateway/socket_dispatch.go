@@ -15,16 +15,17 @@ import (
 
 // dispatch calls the handlers of one event.
 func (s *Socket) dispatch(p *socketio.Packet) {
-	name, args, err := socketio.SplitEvent(p.Data)
+	ev := &Event{socket: s, id: p.ID, hasID: p.HasID}
+	name, args, err := p.SplitEvent(ev.argsMem[:0])
 	if err != nil {
 		return // the decoder has validated the shape; nothing sensible to do
 	}
+	ev.Name, ev.Args = name, payload.NewArgs(args, p.Attachments)
 	o := s.nsp.srv.observer
 	var start time.Duration
 	if o != nil {
 		start = sinceStart()
 	}
-	ev := &Event{Name: name, Args: payload.NewArgs(args, p.Attachments), socket: s, id: p.ID, hasID: p.HasID}
 	var hs, anys []eventHandler
 	s.mu.Lock()
 	if x := s.extras; x != nil {

@@ -30,27 +30,42 @@ func AppendSplitArgs(dst []json.RawMessage, data json.RawMessage) ([]json.RawMes
 // reference client allows a number as event name; it is returned as its JSON text.
 func SplitEvent(data json.RawMessage) (string, []json.RawMessage, error) {
 	// Room for the name and three arguments: one allocation for most events.
-	elems, err := AppendSplitArgs(make([]json.RawMessage, 0, 4), data)
+	return splitEvent(make([]json.RawMessage, 0, 4), data)
+}
+
+// splitEvent is SplitEvent appending the arguments to dst.
+func splitEvent(dst []json.RawMessage, data json.RawMessage) (string, []json.RawMessage, error) {
+	elems, err := AppendSplitArgs(dst, data)
 	if err != nil {
 		return "", nil, err
 	}
-	if len(elems) == 0 {
+	if len(elems) == len(dst) {
 		return "", nil, &ParseError{Reason: "event without a name"}
 	}
-	name := elems[0]
+	name, err := eventNameOf(elems[len(dst)])
+	if err != nil {
+		return "", nil, err
+	}
+	// Drop the name, keeping what dst held.
+	return name, append(elems[:len(dst)], elems[len(dst)+1:]...), nil
+}
+
+// eventNameOf returns the event name held by the raw JSON element name: a string, or a
+// number returned as its JSON text (the reference client allows it).
+func eventNameOf(name json.RawMessage) (string, error) {
 	switch {
 	case name[0] == '"' && bytes.IndexByte(name, '\\') < 0:
-		return string(name[1 : len(name)-1]), elems[1:], nil
+		return string(name[1 : len(name)-1]), nil
 	case name[0] == '"':
 		var s string
 		if err := json.Unmarshal(name, &s); err != nil {
-			return "", nil, fmt.Errorf("socketio: event name: %w", err)
+			return "", fmt.Errorf("socketio: event name: %w", err)
 		}
-		return s, elems[1:], nil
+		return s, nil
 	case name[0] == '-' || isDigit(name[0]):
-		return string(name), elems[1:], nil
+		return string(name), nil
 	}
-	return "", nil, &ParseError{Reason: "event name is neither a string nor a number"}
+	return "", &ParseError{Reason: "event name is neither a string nor a number"}
 }
 
 // ResolvePlaceholders returns raw JSON in which every placeholder object

@@ -236,3 +236,68 @@ func TestEchoBinary(t *testing.T) {
 		t.Errorf("attachments %v", atts)
 	}
 }
+
+// sameRaw reports whether a and b hold the same raw elements (nil and empty alike).
+func sameRaw(a, b []json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPacketSplitEvent: the element spans the decoder records while it validates an event
+// give what scanning its data again gives, also past the recorded count, with escapes in
+// the name, whitespace, a number as name and placeholders; a packet built by hand is
+// scanned.
+func TestPacketSplitEvent(t *testing.T) {
+	for _, text := range []string{
+		`2["a"]`,
+		`2["echo",{"pad":"xx","t":1}]`,
+		`2 [ "a" , 1 , [2, 3] ] `,
+		`2["a",1,2,3]`,
+		`2["a",1,2,3,4]`,
+		`2["a",1,2,3,4,5,6,7,8,9]`,
+		`2["a\u0062\"",null]`,
+		`2[-1.5,"x"]`,
+		`2/admin,12["a","b"]`,
+		`51-["bin",{"_placeholder":true,"num":0},"x"]`,
+	} {
+		var d Decoder
+		p, err := d.Add([]byte(text), false)
+		if err == nil && p == nil {
+			p, err = d.Add([]byte{1, 2}, true)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		name, args, err := SplitEvent(p.Data)
+		if err != nil {
+			t.Fatalf("%s: SplitEvent: %v", text, err)
+		}
+		// dst's contents are kept in front of the arguments.
+		keep := json.RawMessage(`"kept"`)
+		pname, pargs, err := p.SplitEvent([]json.RawMessage{keep})
+		if err != nil || pname != name || len(pargs) == 0 || !bytes.Equal(pargs[0], keep) || !sameRaw(pargs[1:], args) {
+			t.Errorf("%s: Packet.SplitEvent = %q %q %v, want %q %q", text, pname, pargs, err, name, args)
+		}
+		if n, err := p.EventName(); err != nil || n != name {
+			t.Errorf("%s: EventName = %q %v, want %q", text, n, err, name)
+		}
+		byHand := &Packet{Type: p.Type, Namespace: p.Namespace, Data: p.Data, Attachments: p.Attachments}
+		hname, hargs, err := byHand.SplitEvent(nil)
+		if err != nil || hname != name || !sameRaw(hargs, args) {
+			t.Errorf("%s: Packet.SplitEvent of a packet built by hand = %q %q %v, want %q %q", text, hname, hargs, err, name, args)
+		}
+	}
+	// An event without a name is refused by both paths.
+	for _, p := range []*Packet{{Type: Event, Data: json.RawMessage(`[]`)}, {Type: Event, Data: json.RawMessage(`[]`), nelems: 1}} {
+		if _, _, err := p.SplitEvent(nil); !errors.Is(err, ErrInvalidPacket) {
+			t.Errorf("%+v: SplitEvent error %v, want ErrInvalidPacket", p, err)
+		}
+	}
+}

@@ -144,66 +144,76 @@ func (d *Decoder) parse(data []byte) (*Packet, int, error) {
 	if i < len(data) {
 		payload = data[i:]
 	}
-	if err := validatePayload(t, payload, n); err != nil {
+	p := &Packet{Type: t, Namespace: nsp, ID: id, HasID: hasID, Data: payload}
+	var spans *[maxSpans]span
+	if (t == Event || t == BinaryEvent) && len(payload) <= math.MaxUint32 {
+		spans = &p.elems
+	}
+	nspans, err := validatePayload(t, payload, n, spans)
+	if err != nil {
 		if pe, ok := err.(*ParseError); ok {
 			pe.Offset += i
 		}
 		return nil, 0, err
 	}
-	return &Packet{Type: t, Namespace: nsp, ID: id, HasID: hasID, Data: payload}, n, nil
+	if spans != nil && nspans <= maxSpans {
+		p.nelems = uint8(nspans + 1)
+	}
+	return p, n, nil
 }
 
 // validatePayload applies the reference decoder's rules for the JSON part of each type.
-// Offsets in the returned error are relative to payload.
-func validatePayload(t PacketType, payload []byte, attachments int) error {
+// Offsets in the returned error are relative to payload. With spans set, it records there
+// the spans of the top-level array's first elements and returns the count of all of them.
+func validatePayload(t PacketType, payload []byte, attachments int, spans *[maxSpans]span) (int, error) {
 	if payload == nil {
 		switch t {
 		case Connect, Disconnect:
-			return nil
+			return 0, nil
 		}
-		return &ParseError{Reason: t.String() + " without data"}
+		return 0, &ParseError{Reason: t.String() + " without data"}
 	}
 	if t == Disconnect {
-		return &ParseError{Reason: "DISCONNECT with data"}
+		return 0, &ParseError{Reason: "DISCONNECT with data"}
 	}
-	s := scanner{data: payload, placeholders: t.IsBinary(), natts: attachments}
+	s := scanner{data: payload, placeholders: t.IsBinary(), natts: attachments, spans: spans}
 	start, err := s.top()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	switch kind := payload[start]; t {
 	case Connect:
 		if kind != '{' {
-			return &ParseError{Offset: start, Reason: "CONNECT data is not an object"}
+			return 0, &ParseError{Offset: start, Reason: "CONNECT data is not an object"}
 		}
 	case ConnectError:
 		if kind != '{' && kind != '"' {
-			return &ParseError{Offset: start, Reason: "CONNECT_ERROR data is neither an object nor a string"}
+			return 0, &ParseError{Offset: start, Reason: "CONNECT_ERROR data is neither an object nor a string"}
 		}
 	case Ack, BinaryAck:
 		if kind != '[' {
-			return &ParseError{Offset: start, Reason: t.String() + " data is not an array"}
+			return 0, &ParseError{Offset: start, Reason: t.String() + " data is not an array"}
 		}
 	case Event, BinaryEvent:
 		if kind != '[' {
-			return &ParseError{Offset: start, Reason: t.String() + " data is not an array"}
+			return 0, &ParseError{Offset: start, Reason: t.String() + " data is not an array"}
 		}
 		if s.firstEnd == 0 {
-			return &ParseError{Offset: start, Reason: t.String() + " without an event name"}
+			return 0, &ParseError{Offset: start, Reason: t.String() + " without an event name"}
 		}
 		name := payload[s.firstStart:s.firstEnd]
 		switch {
 		case name[0] == '"':
 			if rawIsReserved(name) {
-				return &ParseError{Offset: s.firstStart, Reason: "reserved event name"}
+				return 0, &ParseError{Offset: s.firstStart, Reason: "reserved event name"}
 			}
 		case name[0] == '-' || isDigit(name[0]):
 			// The reference parser accepts numbers as event names.
 		default:
-			return &ParseError{Offset: s.firstStart, Reason: "event name is neither a string nor a number"}
+			return 0, &ParseError{Offset: s.firstStart, Reason: "event name is neither a string nor a number"}
 		}
 	}
-	return nil
+	return s.nspans, nil
 }
 
 // rawIsReserved reports whether the quoted JSON string raw names a reserved event.

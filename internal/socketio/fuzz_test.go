@@ -65,8 +65,17 @@ func FuzzDecoder(f *testing.F) {
 			t.Fatalf("round trip of %q via %q: %+v != %+v", text, enc, *p, *p2)
 		}
 		if p.Type == Event || p.Type == BinaryEvent {
-			if _, _, err := SplitEvent(p.Data); err != nil {
+			name, args, err := SplitEvent(p.Data)
+			if err != nil {
 				t.Fatalf("SplitEvent of a valid event %q: %v", p.Data, err)
+			}
+			// The spans the decoder recorded give what scanning Data again gives.
+			pname, pargs, err := p.SplitEvent(nil)
+			if err != nil || pname != name || !sameRaw(pargs, args) {
+				t.Fatalf("Packet.SplitEvent of %q = %q %q %v, SplitEvent = %q %q", p.Data, pname, pargs, err, name, args)
+			}
+			if n, err := p.EventName(); err != nil || n != name {
+				t.Fatalf("EventName of %q = %q %v, want %q", p.Data, n, err, name)
 			}
 		}
 		if _, err := ResolvePlaceholders(p.Data, p.Attachments); err != nil && p.Type.IsBinary() {

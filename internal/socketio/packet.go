@@ -59,6 +59,49 @@ type Packet struct {
 	// Attachments are the binary attachments in placeholder order. On a packet returned by
 	// Decoder.Add, len(Attachments) equals the count declared in the header.
 	Attachments [][]byte
+
+	// elems are the spans in Data of its top-level array's elements, recorded by the
+	// Decoder while it validated Data, so that SplitEvent need not scan it again; nelems
+	// is their count plus one, zero when they were not recorded (a packet built by hand,
+	// or one with more than maxSpans elements).
+	elems  [maxSpans]span
+	nelems uint8
+}
+
+// maxSpans is how many top-level elements of an event a Packet remembers: the name and
+// three arguments cover most events.
+const maxSpans = 4
+
+// span is a range of a Packet's Data.
+type span struct{ start, end uint32 }
+
+// EventName returns the name of an event packet, as SplitEvent does.
+func (p *Packet) EventName() (string, error) {
+	if p.nelems > 1 {
+		return eventNameOf(p.Data[p.elems[0].start:p.elems[0].end])
+	}
+	name, _, err := splitEvent(nil, p.Data)
+	return name, err
+}
+
+// SplitEvent is SplitEvent(p.Data) appending the arguments to dst: without scanning Data
+// again when the Decoder has recorded its elements.
+func (p *Packet) SplitEvent(dst []json.RawMessage) (string, []json.RawMessage, error) {
+	if p.nelems == 0 {
+		return splitEvent(dst, p.Data)
+	}
+	n := int(p.nelems) - 1
+	if n == 0 {
+		return "", nil, &ParseError{Reason: "event without a name"}
+	}
+	for _, e := range p.elems[1:n] {
+		dst = append(dst, p.Data[e.start:e.end:e.end])
+	}
+	name, err := eventNameOf(p.Data[p.elems[0].start:p.elems[0].end])
+	if err != nil {
+		return "", nil, err
+	}
+	return name, dst, nil
 }
 
 // NoID is the id argument of AppendEventPacket that asks for no ack.

@@ -23,6 +23,10 @@ type scanner struct {
 	elems   []json.RawMessage
 	// first is the span of the top-level array's first element (end 0 when empty).
 	firstStart, firstEnd int
+	// spans, when set, receives the spans of the top-level array's first maxSpans
+	// elements, and nspans counts all of its elements.
+	spans  *[maxSpans]span
+	nspans int
 
 	// placeholders asks to check every object with "_placeholder":true: its num must be an
 	// integer below natts. With resolve set, each such object is replaced by a JSON string
@@ -206,6 +210,12 @@ func (s *scanner) array(i int) (int, error) {
 			}
 			if s.collect {
 				s.elems = append(s.elems, s.data[j:end])
+			}
+			if s.spans != nil {
+				if n < maxSpans {
+					s.spans[n] = span{uint32(j), uint32(end)}
+				}
+				s.nspans = n + 1
 			}
 		}
 		j = s.skipSpace(end)
