@@ -80,6 +80,9 @@ type Namespace interface {
 	// took, and the error that ended it, nil on success. It is quick and never blocks.
 	// Adapters that send no requests never call it.
 	ObserveRequest(kind string, d time.Duration, err error)
+	// Recovery is the namespace's connection state recovery configuration, zero when
+	// recovery is off. Adapters read it in their Factory; see SessionStore.
+	Recovery() Recovery
 }
 
 // Socket is a local socket as an adapter sees it.

@@ -1,7 +1,7 @@
 // Package adapter is the seam between a namespace and the sockets it can reach: room
 // membership, broadcasts, and the operations that span several server processes.
 //
-// A [gateway.Namespace] owns one [Adapter]. The in-memory [Memory] adapter serves a single
+// A [gateway.Namespace] owns one [Adapter]. The in-memory adapter ([NewMemory]) serves a single
 // process and is the default; a cluster adapter (for example the Redis adapter in
 // adapter/redis) implements the same interface and forwards what it cannot do locally to the
 // other nodes. Every adapter must pass the shared behaviour suite in adapter/adaptertest.
@@ -17,11 +17,12 @@
 //
 // # Connection state recovery
 //
-// An adapter that implements [SessionStore] keeps, when [RecoveryOf] its namespace is
+// An adapter that implements [SessionStore] keeps, when its [Namespace]'s Recovery is
 // enabled, the sessions of sockets whose connection was lost and the packets broadcast
 // since, each with an offset ([Packet.WithOffset]), so that a reconnecting client gets its
-// socket and the packets it missed back. [Memory] does it within one process, bounded by
-// [Recovery]; adaptertest.RunRecovery is the suite such adapters pass.
+// socket and the packets it missed back. The in-memory adapter does it within one process,
+// bounded by [Recovery]; adaptertest.Run checks it for every adapter that implements
+// SessionStore.
 //
 // # Concurrency
 //

@@ -6,13 +6,12 @@ import (
 	"sync"
 )
 
-// Memory is the single-process adapter: rooms live in maps, broadcasts reach local sockets
-// only. The zero value is not usable; call NewMemory.
+// memory is the single-process adapter that NewMemory returns.
 //
 // A socket's own id is not stored as a room: a room lookup also visits the socket with that
 // id, which saves two map entries per connection. Other sockets may still join a room named
 // after a socket id; the room then reaches them and that socket, as in Node.
-type Memory struct {
+type memory struct {
 	nsp Namespace
 	rec *recovery // nil when connection state recovery is off
 
@@ -27,26 +26,31 @@ type member struct {
 	rooms map[string]struct{}
 }
 
-var _ Adapter = (*Memory)(nil)
+var _ Adapter = (*memory)(nil)
 
-// NewMemory returns the in-memory adapter of ns. It is a Factory.
+// NewMemory returns the in-memory adapter of ns, the single-process adapter: rooms live in
+// maps, broadcasts reach local sockets only. It is a Factory. It implements SessionStore:
+// when ns.Recovery() is enabled it keeps lost sessions and the packets they may miss in
+// memory, within the bounds of the Recovery. Its Rooms() []string method lists every room
+// with a local member, socket-id rooms included, for cluster adapters that keep their local
+// rooms in it.
 func NewMemory(ns Namespace) (Adapter, error) {
-	m := &Memory{
+	m := &memory{
 		nsp:     ns,
 		sockets: make(map[string]*member),
 		rooms:   make(map[string]map[string]Socket),
 	}
-	if rc := RecoveryOf(ns); rc.Enabled() {
+	if rc := ns.Recovery(); rc.Enabled() {
 		m.rec = newRecovery(rc)
 	}
 	return m, nil
 }
 
 // Init does nothing for the in-memory adapter.
-func (m *Memory) Init(context.Context) error { return nil }
+func (m *memory) Init(context.Context) error { return nil }
 
 // Close releases the sessions and packets kept for connection state recovery.
-func (m *Memory) Close() error {
+func (m *memory) Close() error {
 	if m.rec != nil {
 		m.rec.close()
 	}
@@ -54,7 +58,7 @@ func (m *Memory) Close() error {
 }
 
 // AddAll implements Adapter.
-func (m *Memory) AddAll(s Socket, rooms ...string) {
+func (m *memory) AddAll(s Socket, rooms ...string) {
 	id := s.ID()
 	if r := m.rec; r != nil && r.restoring.Load() > 0 {
 		// A restored socket gets the packets broadcast since its restore before any later
@@ -94,7 +98,7 @@ func (m *Memory) AddAll(s Socket, rooms ...string) {
 }
 
 // Del implements Adapter.
-func (m *Memory) Del(s Socket, room string) {
+func (m *memory) Del(s Socket, room string) {
 	id := s.ID()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -104,7 +108,7 @@ func (m *Memory) Del(s Socket, room string) {
 	m.delFromRoomLocked(id, room)
 }
 
-func (m *Memory) delFromRoomLocked(id, room string) {
+func (m *memory) delFromRoomLocked(id, room string) {
 	if set := m.rooms[room]; set != nil {
 		delete(set, id)
 		if len(set) == 0 {
@@ -114,7 +118,7 @@ func (m *Memory) delFromRoomLocked(id, room string) {
 }
 
 // DelAll implements Adapter.
-func (m *Memory) DelAll(s Socket) {
+func (m *memory) DelAll(s Socket) {
 	id := s.ID()
 	if r := m.rec; r != nil && r.restoring.Load() > 0 {
 		r.mu.Lock()
@@ -134,7 +138,7 @@ func (m *Memory) DelAll(s Socket) {
 }
 
 // SocketRooms implements Adapter.
-func (m *Memory) SocketRooms(id string) []string {
+func (m *memory) SocketRooms(id string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	mb := m.sockets[id]
@@ -151,7 +155,7 @@ func (m *Memory) SocketRooms(id string) []string {
 
 // Rooms lists every room with a local member, socket-id rooms included (Node's
 // adapter.rooms keys), for the all-rooms requests of cluster adapters.
-func (m *Memory) Rooms() []string {
+func (m *memory) Rooms() []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	out := make([]string, 0, len(m.rooms)+len(m.sockets))
@@ -167,8 +171,8 @@ func (m *Memory) Rooms() []string {
 }
 
 // Broadcast implements Adapter.
-func (m *Memory) Broadcast(p *Packet, opts BroadcastOptions) error {
-	if r := m.rec; r != nil && Recoverable(p, opts.Flags) {
+func (m *memory) Broadcast(p *Packet, opts BroadcastOptions) error {
+	if r := m.rec; r != nil && p.Recoverable(opts.Flags) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		p = r.keepLocked(p, opts)
@@ -180,7 +184,7 @@ func (m *Memory) Broadcast(p *Packet, opts BroadcastOptions) error {
 }
 
 // BroadcastWithAck implements Adapter.
-func (m *Memory) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(int), ack func(Ack)) error {
+func (m *memory) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(int), ack func(Ack)) error {
 	// Collect first: an ack may arrive (and the caller may finish) before delivery ends, and
 	// the count must be known before the first ack is reported.
 	targets := m.collect(opts)
@@ -192,7 +196,7 @@ func (m *Memory) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount 
 }
 
 // Sockets implements Adapter.
-func (m *Memory) Sockets(opts BroadcastOptions) []string {
+func (m *memory) Sockets(opts BroadcastOptions) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var ids []string
@@ -201,7 +205,7 @@ func (m *Memory) Sockets(opts BroadcastOptions) []string {
 }
 
 // FetchSockets implements Adapter.
-func (m *Memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]SocketInfo, error) {
+func (m *memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]SocketInfo, error) {
 	targets := m.collect(opts)
 	out := make([]SocketInfo, 0, len(targets))
 	for _, s := range targets {
@@ -211,14 +215,14 @@ func (m *Memory) FetchSockets(_ context.Context, opts BroadcastOptions) ([]Socke
 }
 
 // AddSockets implements Adapter.
-func (m *Memory) AddSockets(opts BroadcastOptions, rooms []string) {
+func (m *memory) AddSockets(opts BroadcastOptions, rooms []string) {
 	for _, s := range m.collect(opts) {
 		s.Join(rooms...)
 	}
 }
 
 // DelSockets implements Adapter.
-func (m *Memory) DelSockets(opts BroadcastOptions, rooms []string) {
+func (m *memory) DelSockets(opts BroadcastOptions, rooms []string) {
 	for _, s := range m.collect(opts) {
 		for _, r := range rooms {
 			s.Leave(r)
@@ -227,24 +231,24 @@ func (m *Memory) DelSockets(opts BroadcastOptions, rooms []string) {
 }
 
 // DisconnectSockets implements Adapter.
-func (m *Memory) DisconnectSockets(opts BroadcastOptions, close bool) {
+func (m *memory) DisconnectSockets(opts BroadcastOptions, close bool) {
 	for _, s := range m.collect(opts) {
 		s.Disconnect(close)
 	}
 }
 
 // ServerSideEmit implements Adapter: with one node there is nobody to tell.
-func (m *Memory) ServerSideEmit([]json.RawMessage) error { return nil }
+func (m *memory) ServerSideEmit([]json.RawMessage) error { return nil }
 
 // ServerSideEmitWithAck implements Adapter: with one node no reply is awaited.
-func (m *Memory) ServerSideEmitWithAck(context.Context, []json.RawMessage) ([]json.RawMessage, error) {
+func (m *memory) ServerSideEmitWithAck(context.Context, []json.RawMessage) ([]json.RawMessage, error) {
 	return nil, nil
 }
 
 // ServerCount implements Adapter.
-func (m *Memory) ServerCount(context.Context) (int, error) { return 1, nil }
+func (m *memory) ServerCount(context.Context) (int, error) { return 1, nil }
 
-func (m *Memory) collect(opts BroadcastOptions) []Socket {
+func (m *memory) collect(opts BroadcastOptions) []Socket {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []Socket
@@ -253,7 +257,7 @@ func (m *Memory) collect(opts BroadcastOptions) []Socket {
 }
 
 // applyLocked calls fn once for every local socket selected by opts. m.mu must be held.
-func (m *Memory) applyLocked(opts BroadcastOptions, fn func(Socket)) {
+func (m *memory) applyLocked(opts BroadcastOptions, fn func(Socket)) {
 	except := m.exceptLocked(opts.Except)
 	if len(opts.Rooms) == 0 {
 		for id, mb := range m.sockets {
@@ -287,7 +291,7 @@ func (m *Memory) applyLocked(opts BroadcastOptions, fn func(Socket)) {
 // eachInRoomLocked visits the members of room once each. A room name that is a socket id
 // always holds that socket, besides the sockets that joined a room of that name (AddAll
 // never stores a socket in its own id room, so the two sets do not overlap).
-func (m *Memory) eachInRoomLocked(room string, fn func(string, Socket)) {
+func (m *memory) eachInRoomLocked(room string, fn func(string, Socket)) {
 	for id, s := range m.rooms[room] {
 		fn(id, s)
 	}
@@ -315,7 +319,7 @@ func (e exceptSet) has(id string) bool {
 	return e.one == id
 }
 
-func (m *Memory) exceptLocked(rooms []string) exceptSet {
+func (m *memory) exceptLocked(rooms []string) exceptSet {
 	if len(rooms) == 0 {
 		return exceptSet{}
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-var _ SessionStore = (*Memory)(nil)
+var _ SessionStore = (*memory)(nil)
 
 // sweepEvery is the shortest time between two sweeps of expired sessions and packets.
 // Restores check expiry exactly; the sweep only releases memory.
@@ -278,7 +278,7 @@ func (r *recovery) close() {
 // PersistSession implements SessionStore: the session is kept in memory until it is
 // restored, expires, or is pushed out by newer ones (Recovery.MaxSessions). It does
 // nothing when recovery is off.
-func (m *Memory) PersistSession(s *Session) error {
+func (m *memory) PersistSession(s *Session) error {
 	if m.rec != nil {
 		m.rec.persist(s)
 	}
@@ -286,7 +286,7 @@ func (m *Memory) PersistSession(s *Session) error {
 }
 
 // RestoreSession implements SessionStore.
-func (m *Memory) RestoreSession(_ context.Context, pid, offset string) (*Session, error) {
+func (m *memory) RestoreSession(_ context.Context, pid, offset string) (*Session, error) {
 	if m.rec == nil {
 		return nil, nil
 	}

@@ -37,14 +37,14 @@ func (s *recSocket) Join(...string)                                 {}
 func (s *recSocket) Leave(string)                                   {}
 func (s *recSocket) Disconnect(bool)                                {}
 
-func newRecMemory(tb testing.TB, rc Recovery) *Memory {
+func newRecMemory(tb testing.TB, rc Recovery) *memory {
 	tb.Helper()
 	a, err := NewMemory(recNamespace{rc})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = a.Close() })
-	return a.(*Memory)
+	return a.(*memory)
 }
 
 // The recovery state is released by the sweep once it expires, with no further traffic.
@@ -141,8 +141,10 @@ func TestMemoryRecoveryFootprint(t *testing.T) {
 	}
 }
 
-func TestWithoutRecovery(t *testing.T) {
-	a, err := NewMemory(WithoutRecovery(recNamespace{Recovery{MaxDisconnectionDuration: time.Minute}}))
+func TestMemoryRecoveryOff(t *testing.T) {
+	// A namespace whose Recovery is zero, as a cluster adapter that keeps no packets gives
+	// the in-memory adapter of its local rooms: no offsets, no sessions.
+	a, err := NewMemory(recNamespace{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +152,13 @@ func TestWithoutRecovery(t *testing.T) {
 	a.AddAll(s)
 	_ = a.Broadcast(NewPacket("/", json.RawMessage(`["e"]`), nil), BroadcastOptions{})
 	if len(s.offsets) != 1 || s.offsets[0] != "" {
-		t.Fatalf("offsets %q: an adapter built WithoutRecovery added one", s.offsets)
+		t.Fatalf("offsets %q: an adapter with recovery off added one", s.offsets)
 	}
-	if RecoveryOf(WithoutRecovery(recNamespace{Recovery{MaxDisconnectionDuration: time.Minute}})).Enabled() {
-		t.Fatal("WithoutRecovery kept the configuration")
+	if err := a.(SessionStore).PersistSession(&Session{SID: "s1", PID: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.(SessionStore).RestoreSession(context.Background(), "p1", ""); got != nil || err != nil {
+		t.Fatalf("restored %v, %v with recovery off", got, err)
 	}
 }
 

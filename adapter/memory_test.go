@@ -7,13 +7,10 @@ import (
 	"github.com/sockgate/sockgate/adapter/adaptertest"
 )
 
+// TestMemory runs the behaviour suite, recovery cases included, on a cluster of one.
 func TestMemory(t *testing.T) {
-	adaptertest.Run(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
-		a, err := adapter.NewMemory(ns)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return a
+	adaptertest.Run(t, 1, func(testing.TB, int) []adapter.Factory {
+		return []adapter.Factory{adapter.NewMemory}
 	})
 }
 
@@ -41,13 +38,3 @@ func (s *nopSocket) Info() adapter.SocketInfo                                   
 func (s *nopSocket) Join(...string)                                                   {}
 func (s *nopSocket) Leave(string)                                                     {}
 func (s *nopSocket) Disconnect(bool)                                                  {}
-
-func TestMemoryRecovery(t *testing.T) {
-	adaptertest.RunRecovery(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
-		a, err := adapter.NewMemory(ns)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return a
-	})
-}

@@ -9,25 +9,25 @@ import (
 
 // Defaults of a [Recovery] whose bounds are zero.
 const (
-	DefaultMaxSessions    = 10_000
-	DefaultMaxPackets     = 10_000
-	DefaultMaxPacketBytes = 64 << 20
+	defaultMaxSessions    = 10_000
+	defaultMaxPackets     = 10_000
+	defaultMaxPacketBytes = 64 << 20
 )
 
 // Recovery is the connection state recovery configuration of a namespace, as its adapter
-// sees it through [RecoveryOf]. The zero value means recovery is off.
+// sees it through [Namespace].Recovery. The zero value means recovery is off.
 type Recovery struct {
 	// MaxDisconnectionDuration is how long the session of a disconnected socket and the
 	// packets it may have missed are kept. Zero: recovery is off.
 	MaxDisconnectionDuration time.Duration
 	// MaxSessions bounds the sessions kept; when it is reached the oldest one is dropped.
-	// Zero: DefaultMaxSessions.
+	// Zero: 10,000.
 	MaxSessions int
 	// MaxPackets bounds the packets kept; when it is reached the oldest one is dropped, and
-	// a session whose offset is gone can no longer be recovered. Zero: DefaultMaxPackets.
+	// a session whose offset is gone can no longer be recovered. Zero: 10,000.
 	MaxPackets int
 	// MaxPacketBytes bounds the bytes of the packets kept (payload and attachments), the
-	// same way. Zero: DefaultMaxPacketBytes.
+	// same way. Zero: 64 MiB.
 	MaxPacketBytes int64
 }
 
@@ -37,43 +37,16 @@ func (r Recovery) Enabled() bool { return r.MaxDisconnectionDuration > 0 }
 // WithDefaults returns r with its zero bounds replaced by the defaults.
 func (r Recovery) WithDefaults() Recovery {
 	if r.MaxSessions <= 0 {
-		r.MaxSessions = DefaultMaxSessions
+		r.MaxSessions = defaultMaxSessions
 	}
 	if r.MaxPackets <= 0 {
-		r.MaxPackets = DefaultMaxPackets
+		r.MaxPackets = defaultMaxPackets
 	}
 	if r.MaxPacketBytes <= 0 {
-		r.MaxPacketBytes = DefaultMaxPacketBytes
+		r.MaxPacketBytes = defaultMaxPacketBytes
 	}
 	return r
 }
-
-// RecoveryNamespace is implemented by the [Namespace] a server gives an adapter's
-// [Factory]; adapters read it with [RecoveryOf].
-type RecoveryNamespace interface {
-	Namespace
-	// Recovery returns the namespace's connection state recovery configuration; zero when
-	// recovery is off.
-	Recovery() Recovery
-}
-
-// RecoveryOf returns the connection state recovery configuration of ns: zero (off) when
-// ns does not implement [RecoveryNamespace]. Adapters call it in their Factory.
-func RecoveryOf(ns Namespace) Recovery {
-	if rn, ok := ns.(RecoveryNamespace); ok {
-		return rn.Recovery()
-	}
-	return Recovery{}
-}
-
-// WithoutRecovery returns ns without its recovery configuration. A cluster adapter that
-// keeps its local rooms in an in-memory adapter builds that one with it, so that the
-// in-memory adapter neither adds offsets nor keeps packets on its own: recovery is the
-// cluster adapter's to offer, through SessionStore, or not at all.
-func WithoutRecovery(ns Namespace) Namespace { return plainNamespace{ns} }
-
-// plainNamespace hides every method of a Namespace but the interface's own.
-type plainNamespace struct{ Namespace }
 
 // Session is what connection state recovery keeps of a socket whose connection was lost,
 // and what it gives back when the client reconnects in time.
@@ -98,11 +71,13 @@ type Session struct {
 // adapter). A server with recovery on uses it when its adapter implements it; with
 // another adapter recovery stays off for that namespace.
 //
-// When [RecoveryOf] its namespace is enabled, such an adapter appends an offset to every
-// packet that [Recoverable] accepts, with [Packet.WithOffset], before delivering it, keeps
+// When its namespace's Recovery is enabled, such an adapter appends an offset to every
+// packet that [Packet.Recoverable] accepts, with [Packet.WithOffset], before delivering it, keeps
 // the packet with its [BroadcastOptions] for Recovery.MaxDisconnectionDuration, and
 // delivers the packets of one namespace to every socket in the order of their offsets.
-// That includes the packets a cluster adapter receives from other nodes.
+// That includes the packets a cluster adapter receives from other nodes. A cluster adapter
+// that keeps its local rooms in an in-memory adapter but keeps no packets itself builds
+// that one with a Namespace whose Recovery returns zero, so that no offsets are added.
 type SessionStore interface {
 	// PersistSession keeps s (whose MissedPackets is nil) for MaxDisconnectionDuration. It
 	// is called when a socket's connection is lost for a reason that allows recovery, and
@@ -121,10 +96,10 @@ type SessionStore interface {
 	RestoreSession(ctx context.Context, pid, offset string) (*Session, error)
 }
 
-// Recoverable reports whether a packet broadcast with flags gets an offset and is kept
+// Recoverable reports whether p, broadcast with flags, gets an offset and is kept
 // for connection state recovery. socket.io's rule: an event that asks for no
 // acknowledgement and is not volatile.
-func Recoverable(p *Packet, flags Flags) bool { return !p.HasID && !flags.Volatile }
+func (p *Packet) Recoverable(flags Flags) bool { return !p.HasID && !flags.Volatile }
 
 // Includes reports whether a packet broadcast with o reaches a socket in sessionRooms
 // (its rooms, its own id included): no rooms or one of them, and none of the exceptions.

@@ -57,7 +57,7 @@ func (r ConnectionStateRecovery) adapterConfig() adapter.Recovery {
 }
 
 // Recovery tells the adapter the server's recovery configuration; see
-// adapter.RecoveryOf.
+// adapter.Namespace.
 func (v adapterView) Recovery() adapter.Recovery {
 	rc := v.n.srv.cfg.ConnectionStateRecovery
 	if rc.MaxDisconnectionDuration <= 0 {
@@ -66,7 +66,7 @@ func (v adapterView) Recovery() adapter.Recovery {
 	return rc.adapterConfig()
 }
 
-var _ adapter.RecoveryNamespace = adapterView{}
+var _ adapter.Namespace = adapterView{}
 
 // Recovered reports whether the socket is a recovered one: same id, rooms and data as
 // before its connection was lost, the missed packets replayed.

@@ -230,6 +230,11 @@ func TestRecoveryRunMiddlewares(t *testing.T) {
 	}
 }
 
+// noRecovery hides a namespace's recovery configuration from its adapter.
+type noRecovery struct{ adapter.Namespace }
+
+func (noRecovery) Recovery() adapter.Recovery { return adapter.Recovery{} }
+
 func TestRecoveryOff(t *testing.T) {
 	_, hs := newTestServer(t, Config{})
 	c := dialRaw(t, hs)
@@ -238,7 +243,7 @@ func TestRecoveryOff(t *testing.T) {
 	}
 	// An adapter that keeps no sessions leaves recovery off for its namespaces.
 	plain := func(ns adapter.Namespace) (adapter.Adapter, error) {
-		a, err := adapter.NewMemory(adapter.WithoutRecovery(ns))
+		a, err := adapter.NewMemory(noRecovery{ns})
 		return struct{ adapter.Adapter }{a}, err
 	}
 	srv, hs2 := newTestServer(t, Config{ConnectionStateRecovery: ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute}},

@@ -15,29 +15,61 @@ import (
 	"github.com/sockgate/sockgate/internal/wire"
 )
 
-// Factory builds a fresh adapter for the namespace ns. Cluster adapters start whatever
-// they need and stop it in tb.Cleanup.
-type Factory func(tb testing.TB, ns adapter.Namespace) adapter.Adapter
+// Factory returns the adapter factories of n nodes joined in one fresh cluster (for a
+// Redis adapter: n servers sharing one Redis and a key prefix no other test uses). Each
+// factory stands for one server process and is called once. A single-process adapter is
+// a cluster of one node: its Factory returns adapter.NewMemory, for example. Cluster
+// adapters start whatever they need and stop it in tb.Cleanup.
+type Factory func(tb testing.TB, n int) []adapter.Factory
 
-// Run runs the behaviour suite against the adapters built by f. Every adapter must pass
-// it; cluster adapters run it with a single node.
-func Run(t *testing.T, f Factory) {
+// Run runs the behaviour suite against the adapters built by f: the cases every adapter
+// must pass, on a single node; the connection state recovery cases when the adapter
+// implements adapter.SessionStore (offsets on recoverable packets only, sessions restored
+// once with exactly the packets they missed, in order, the packets broadcast during a
+// restore, expiry, and the bounds of adapter.Recovery); and, when nodes is 2 or more, the
+// cluster cases on that many nodes: what one node does must reach the sockets of the
+// others exactly once.
+func Run(t *testing.T, nodes int, f Factory) {
 	t.Helper()
-	for _, c := range cases {
+	var sessionStore bool
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ns := &Namespace{NameValue: "/test"}
-			a := f(t, ns)
-			if err := a.Init(context.Background()); err != nil {
-				t.Fatalf("Init: %v", err)
+			a := newSingle(t, f, &Namespace{NameValue: "/test"})
+			if i == 0 {
+				_, sessionStore = a.(adapter.SessionStore)
 			}
-			t.Cleanup(func() {
-				if err := a.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
 			c.run(t, a)
 		})
 	}
+	if sessionStore {
+		runRecovery(t, f)
+	}
+	if nodes >= 2 {
+		runCluster(t, nodes, f)
+	}
+}
+
+// newSingle builds and starts the adapter of ns on a cluster of one node, closed when the
+// test ends.
+func newSingle(t *testing.T, f Factory, ns *Namespace) adapter.Adapter {
+	t.Helper()
+	fs := f(t, 1)
+	if len(fs) != 1 {
+		t.Fatalf("Factory returned %d factories for 1 node", len(fs))
+	}
+	a, err := fs[0](ns)
+	if err != nil {
+		t.Fatalf("adapter: %v", err)
+	}
+	if err := a.Init(context.Background()); err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := a.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return a
 }
 
 var cases = []struct {
@@ -150,26 +182,22 @@ type Namespace struct {
 	NameValue string
 	// RecoveryValue is what Recovery returns: zero (off) unless a test sets it.
 	RecoveryValue adapter.Recovery
+	// OnRequest, when set, is called by ObserveRequest with its arguments. It must be safe
+	// for concurrent use.
+	OnRequest func(kind string, d time.Duration, err error)
 
 	ackIDs atomic.Int64
 
 	mu       sync.Mutex
 	Received [][]json.RawMessage
-	requests []Request
 }
 
-// Request is one call of Namespace.ObserveRequest.
-type Request struct {
-	Kind string
-	Err  error
-}
-
-var _ adapter.RecoveryNamespace = (*Namespace)(nil)
+var _ adapter.Namespace = (*Namespace)(nil)
 
 // Name implements adapter.Namespace.
 func (n *Namespace) Name() string { return n.NameValue }
 
-// Recovery implements adapter.RecoveryNamespace.
+// Recovery implements adapter.Namespace.
 func (n *Namespace) Recovery() adapter.Recovery { return n.RecoveryValue }
 
 // NewAckID implements adapter.Namespace.
@@ -185,18 +213,11 @@ func (n *Namespace) DispatchServerSideEmit(args []json.RawMessage, reply func(js
 	}
 }
 
-// ObserveRequest implements adapter.Namespace; it records the request.
-func (n *Namespace) ObserveRequest(kind string, _ time.Duration, err error) {
-	n.mu.Lock()
-	n.requests = append(n.requests, Request{kind, err})
-	n.mu.Unlock()
-}
-
-// Requests returns the requests reported with ObserveRequest so far.
-func (n *Namespace) Requests() []Request {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Clone(n.requests)
+// ObserveRequest implements adapter.Namespace; it calls OnRequest when set.
+func (n *Namespace) ObserveRequest(kind string, d time.Duration, err error) {
+	if n.OnRequest != nil {
+		n.OnRequest(kind, d, err)
+	}
 }
 
 func packet(event string) *adapter.Packet {

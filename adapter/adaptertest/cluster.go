@@ -16,18 +16,12 @@ import (
 	"github.com/sockgate/sockgate/adapter"
 )
 
-// Cluster returns the adapter factories of n nodes joined in one fresh cluster (for a
-// Redis adapter: n servers sharing one Redis and a key prefix no other test uses). Each
-// factory stands for one server process and is called once, for the namespace "/test".
-type Cluster func(tb testing.TB, n int) []adapter.Factory
-
 // clusterWait bounds every wait for a message to cross the cluster; a passing run never
 // waits for it.
 const clusterWait = 10 * time.Second
 
-// RunCluster runs the cluster behaviour suite on nodes (2 or more) in-process nodes built
-// by c: what one node does must reach the sockets of the others exactly once.
-func RunCluster(t *testing.T, nodes int, c Cluster) {
+// runCluster runs the cluster cases on nodes (2 or more) in-process nodes built by c.
+func runCluster(t *testing.T, nodes int, c Factory) {
 	t.Helper()
 	for _, tc := range clusterCases {
 		t.Run(tc.name, func(t *testing.T) {

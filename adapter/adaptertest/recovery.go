@@ -10,11 +10,9 @@ import (
 	"github.com/sockgate/sockgate/adapter"
 )
 
-// RunRecovery runs the connection state recovery suite against the adapters built by f,
-// which must implement adapter.SessionStore: offsets on recoverable packets only, sessions
-// restored once with exactly the packets they missed, in order, the packets broadcast
-// during a restore, expiry, and the bounds of adapter.Recovery.
-func RunRecovery(t *testing.T, f Factory) {
+// runRecovery runs the connection state recovery cases against the adapters built by f,
+// which implement adapter.SessionStore.
+func runRecovery(t *testing.T, f Factory) {
 	t.Helper()
 	for _, c := range recoveryCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -22,21 +20,8 @@ func RunRecovery(t *testing.T, f Factory) {
 			if c.cfg != nil {
 				rc = *c.cfg
 			}
-			ns := &Namespace{NameValue: "/test", RecoveryValue: rc}
-			a := f(t, ns)
-			if err := a.Init(context.Background()); err != nil {
-				t.Fatalf("Init: %v", err)
-			}
-			t.Cleanup(func() {
-				if err := a.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			st, ok := a.(adapter.SessionStore)
-			if !ok {
-				t.Fatalf("%T does not implement adapter.SessionStore", a)
-			}
-			c.run(t, a, st)
+			a := newSingle(t, f, &Namespace{NameValue: "/test", RecoveryValue: rc})
+			c.run(t, a, a.(adapter.SessionStore))
 		})
 	}
 }

@@ -96,7 +96,7 @@ func (c *Classic) Adapter(ns adapter.Namespace) (adapter.Adapter, error) {
 	a := &Adapter{
 		c:               c,
 		ns:              ns,
-		local:           mem.(*adapter.Memory),
+		local:           mem.(localRooms),
 		uid:             uid,
 		channel:         c.cfg.Key + "#" + name + "#",
 		requestChannel:  c.cfg.Key + "-request#" + name + "#",
@@ -155,6 +155,15 @@ func (c *Classic) onMessage(m *goredis.Message) {
 // for the namespace, and local packets must not carry offsets either.
 type plainNamespace struct{ adapter.Namespace }
 
+func (plainNamespace) Recovery() adapter.Recovery { return adapter.Recovery{} }
+
+// localRooms is the in-memory adapter (adapter.NewMemory) that keeps a cluster adapter's
+// local rooms; its Rooms lists them all for the requests that ask every node.
+type localRooms interface {
+	adapter.Adapter
+	Rooms() []string
+}
+
 func newLocal(ns adapter.Namespace) (adapter.Adapter, error) {
 	return adapter.NewMemory(plainNamespace{ns})
 }
@@ -178,7 +187,7 @@ func (c *Classic) goAnswer(f func()) {
 type Adapter struct {
 	c     *Classic
 	ns    adapter.Namespace
-	local *adapter.Memory
+	local localRooms
 	uid   string
 
 	channel, requestChannel, responseChannel, specificChannel string

@@ -137,7 +137,7 @@ type clusterTransport interface {
 // clusterAdapter is the ClusterAdapter logic of one namespace over a transport.
 type clusterAdapter struct {
 	ns      adapter.Namespace
-	local   *adapter.Memory
+	local   localRooms
 	uid     string
 	t       clusterTransport
 	log     *slog.Logger
@@ -160,7 +160,7 @@ func newClusterAdapter(ns adapter.Namespace, t clusterTransport, log *slog.Logge
 		return nil, err
 	}
 	ca := &clusterAdapter{
-		ns: ns, local: mem.(*adapter.Memory), uid: hexID(), t: t, log: log, timeout: timeout, goFn: goFn,
+		ns: ns, local: mem.(localRooms), uid: hexID(), t: t, log: log, timeout: timeout, goFn: goFn,
 		requests:    make(map[string]*request),
 		ackRequests: make(map[string]*ackRequest),
 	}

@@ -3,7 +3,9 @@ package redis_test
 import (
 	"encoding/json"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/adapter/adaptertest"
@@ -32,9 +34,22 @@ func TestRequestsObserved(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var nodes []adapter.Adapter
-			var spaces []*adaptertest.Namespace
-			for range 2 {
+			var (
+				mu    sync.Mutex
+				kinds []string
+			)
+			for i := range 2 {
 				ns := &adaptertest.Namespace{NameValue: "/"}
+				if i == 0 {
+					ns.OnRequest = func(kind string, _ time.Duration, err error) {
+						if err != nil {
+							t.Errorf("%s: %v", kind, err)
+						}
+						mu.Lock()
+						kinds = append(kinds, kind)
+						mu.Unlock()
+					}
+				}
 				a, err := c.factory(t)(ns)
 				if err != nil {
 					t.Fatal(err)
@@ -43,7 +58,7 @@ func TestRequestsObserved(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { _ = a.Close() })
-				nodes, spaces = append(nodes, a), append(spaces, ns)
+				nodes = append(nodes, a)
 			}
 			a := nodes[0]
 			adaptertest.NewSocket(nodes[1], "remote")
@@ -57,13 +72,8 @@ func TestRequestsObserved(t *testing.T) {
 			a.AddSockets(all, []string{"room"})
 			a.DelSockets(all, []string{"room"})
 			a.DisconnectSockets(all, false)
-			var kinds []string
-			for _, r := range spaces[0].Requests() {
-				if r.Err != nil {
-					t.Errorf("%s: %v", r.Kind, r.Err)
-				}
-				kinds = append(kinds, r.Kind)
-			}
+			mu.Lock()
+			defer mu.Unlock()
 			want := []string{redis.KindFetchSockets, redis.KindServerSideEmit, redis.KindRemoteJoin,
 				redis.KindRemoteLeave, redis.KindRemoteDisconnect}
 			if !slices.Equal(kinds, want) {

@@ -43,18 +43,7 @@ func newClassic(tb testing.TB, url, key string) *redis.Classic {
 
 func TestClassicSuite(t *testing.T) {
 	srv := redistest.Start(t)
-	adaptertest.Run(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
-		a, err := newClassic(tb, srv.URL(), freshKey()).Adapter(ns)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return a
-	})
-}
-
-func TestClassicCluster(t *testing.T) {
-	srv := redistest.Start(t)
-	adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+	adaptertest.Run(t, 3, func(tb testing.TB, n int) []adapter.Factory {
 		key := freshKey()
 		fs := make([]adapter.Factory, n)
 		for i := range fs {
@@ -83,14 +72,7 @@ func TestShardedSuite(t *testing.T) {
 	srv := redistest.Start(t)
 	for _, mode := range []string{redis.ModeStatic, redis.ModeDynamic, redis.ModeDynamicPrivate} {
 		t.Run(mode, func(t *testing.T) {
-			adaptertest.Run(t, func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
-				a, err := newSharded(tb, redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: freshKey(), SubscriptionMode: mode}).Adapter(ns)
-				if err != nil {
-					tb.Fatal(err)
-				}
-				return a
-			})
-			adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+			adaptertest.Run(t, 3, func(tb testing.TB, n int) []adapter.Factory {
 				key := freshKey()
 				fs := make([]adapter.Factory, n)
 				for i := range fs {
@@ -108,7 +90,7 @@ func TestShardedOnRedisCluster(t *testing.T) {
 	rc := redistest.StartCluster(t)
 	for _, mode := range []string{redis.ModeStatic, redis.ModeDynamic} {
 		t.Run(mode, func(t *testing.T) {
-			adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+			adaptertest.Run(t, 3, func(tb testing.TB, n int) []adapter.Factory {
 				key := freshKey()
 				fs := make([]adapter.Factory, n)
 				for i := range fs {
@@ -139,17 +121,7 @@ func newStreams(tb testing.TB, cfg redis.StreamsConfig) *redis.Streams {
 
 func TestStreamsSuite(t *testing.T) {
 	srv := redistest.Start(t)
-	factory := func(tb testing.TB, ns adapter.Namespace) adapter.Adapter {
-		key := freshKey()
-		a, err := newStreams(tb, redis.StreamsConfig{URL: srv.URL(), StreamName: key, ChannelPrefix: key}).Adapter(ns)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return a
-	}
-	adaptertest.Run(t, factory)
-	adaptertest.RunRecovery(t, factory)
-	adaptertest.RunCluster(t, 3, func(tb testing.TB, n int) []adapter.Factory {
+	adaptertest.Run(t, 3, func(tb testing.TB, n int) []adapter.Factory {
 		key := freshKey()
 		fs := make([]adapter.Factory, n)
 		for i := range fs {
@@ -204,7 +176,7 @@ func TestBadConfig(t *testing.T) {
 // one with a negative index that Node's readers miss.
 func TestStreamsSeveralStreams(t *testing.T) {
 	srv := redistest.Start(t)
-	adaptertest.RunCluster(t, 2, func(tb testing.TB, n int) []adapter.Factory {
+	adaptertest.Run(t, 2, func(tb testing.TB, n int) []adapter.Factory {
 		key := freshKey()
 		fs := make([]adapter.Factory, n)
 		for i := range fs {

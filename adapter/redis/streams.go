@@ -300,7 +300,7 @@ func (s *Streams) Adapter(ns adapter.Namespace) (adapter.Adapter, error) {
 		s:             s,
 		stream:        s.streamOf(ns.Name()),
 		publicChannel: s.cfg.ChannelPrefix + "#" + ns.Name() + "#",
-		rec:           adapter.RecoveryOf(ns),
+		rec:           ns.Recovery(),
 		pending:       make(map[string]*pendingRestore),
 		restored:      make(map[string]string),
 	}
@@ -483,7 +483,7 @@ func (a *StreamsAdapter) ServerCount(ctx context.Context) (int, error) { return 
 
 // deliver hands a broadcast to the local sockets, with its offset when recovery is on.
 func (a *StreamsAdapter) deliver(p *adapter.Packet, opts adapter.BroadcastOptions, offset string) {
-	if !a.rec.Enabled() || offset == "" || !adapter.Recoverable(p, opts.Flags) {
+	if !a.rec.Enabled() || offset == "" || !p.Recoverable(opts.Flags) {
 		_ = a.c.local.Broadcast(p, opts)
 		return
 	}

@@ -48,7 +48,7 @@ func TestTLSURL(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	url := "rediss://127.0.0.1:" + strconv.Itoa(tlsPort)
-	adaptertest.RunCluster(t, 2, func(tb testing.TB, n int) []adapter.Factory {
+	adaptertest.Run(t, 2, func(tb testing.TB, n int) []adapter.Factory {
 		key := freshKey()
 		fs := make([]adapter.Factory, n)
 		for i := range fs {
