@@ -2,7 +2,6 @@ package decorators
 
 import (
 	"encoding/json"
-	"errors"
 	"reflect"
 	"testing"
 )
@@ -35,48 +34,4 @@ func TestEmitsPayload(t *testing.T) {
 			t.Errorf("EmitsPayload(%v) = %v, true; want false", not, got)
 		}
 	}
-}
-
-func TestParseEmitsTag(t *testing.T) {
-	for tag, want := range map[string]string{
-		`ws:"new-message"`:  "new-message",
-		` ws:"chat:typing"`: "chat:typing",
-		`ws:"exception"`:    "exception",
-	} {
-		got, err := ParseEmitsTag(reflect.StructTag(tag))
-		if err != nil || got.Event != want {
-			t.Errorf("ParseEmitsTag(%q) = %+v, %v; want event %q", tag, got, err, want)
-		}
-	}
-	bad := []struct {
-		tag, key string
-		kind     error
-	}{
-		{``, "ws", ErrMissingKey},
-		{`ws:""`, "ws", ErrInvalidValue},
-		{`ws:"disconnect"`, "ws", ErrReservedEvent},
-		{`ws:"a" handler:"OnA"`, "handler", ErrUnknownKey},
-		{`ws:"a" ws:"b"`, "ws", ErrDuplicateKey},
-		{`ws:a`, "ws", ErrSyntax},
-	}
-	for _, tc := range bad {
-		got, err := ParseEmitsTag(reflect.StructTag(tc.tag))
-		checkTagError(t, "ParseEmitsTag", tc.tag, got, err, tc.key, tc.kind)
-	}
-}
-
-func FuzzParseEmitsTag(f *testing.F) {
-	for _, s := range []string{`ws:"message"`, `ws:""`, `ws:"connect"`, `x:"y"`, `ws:"a`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		et, err := ParseEmitsTag(reflect.StructTag(s))
-		var te *TagError
-		switch {
-		case err != nil && !errors.As(err, &te):
-			t.Fatalf("ParseEmitsTag(%q): %v is not a *TagError", s, err)
-		case err == nil && (et.Event == "" || IsReserved(et.Event)):
-			t.Fatalf("ParseEmitsTag(%q) = %+v", s, et)
-		}
-	})
 }

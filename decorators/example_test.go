@@ -1,7 +1,6 @@
 package decorators_test
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 
@@ -22,75 +21,17 @@ type ChatMessage struct {
 	Text string `json:"text"`
 }
 
-// Reading a gateway declaration by reflection, as the gateway package does.
-func Example() {
+// Finding the Emits declarations of a gateway and their payload types by reflection.
+func ExampleEmitsPayload() {
 	t := reflect.TypeFor[ChatGateway]()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		switch f.Type {
-		case reflect.TypeFor[decorators.Gateway]():
-			gt, err := decorators.ParseGatewayTag(f.Tag)
-			fmt.Println("gateway", gt.Namespace, gt.Use, err)
-		case reflect.TypeFor[decorators.Subscribe]():
-			st, err := decorators.ParseSubscribeTag(f.Tag)
-			if err != nil {
-				fmt.Println(err)
-				continue
-			}
-			method := st.Handler
-			if method == "" {
-				method = decorators.MethodName(st.Event)
-			}
-			fmt.Println("event", st.Event, "->", method, st.Use, st.Rate)
-		default:
-			if payload, ok := decorators.EmitsPayload(f.Type); ok {
-				et, err := decorators.ParseEmitsTag(f.Tag)
-				fmt.Println("emits", et.Event, payload, err)
-			}
+		if payload, ok := decorators.EmitsPayload(f.Type); ok {
+			fmt.Println(f.Tag.Get("ws"), payload)
 		}
 	}
 	// Output:
-	// gateway /chat [jwt] <nil>
-	// event message -> OnMessage [] <nil>
-	// event join-room -> Join [] <nil>
-	// event typing -> OnTyping [audit] 20/s
-	// emits new-message decorators_test.ChatMessage <nil>
-}
-
-func ExampleParseSubscribeTag_errors() {
-	for _, tag := range []reflect.StructTag{
-		`ws:"message" colour:"red"`,
-		`ws:"disconnect"`,
-		`ws:"typing" rate:"20/x"`,
-		`ws:"message" handler:"onMessage"`,
-		`ws:"message"handler:"OnMessage"`,
-	} {
-		_, err := decorators.ParseSubscribeTag(tag)
-		fmt.Println(err)
-		var te *decorators.TagError
-		if errors.As(err, &te) && errors.Is(err, decorators.ErrReservedEvent) {
-			fmt.Println("  reserved:", te.Value)
-		}
-	}
-	// Output:
-	// decorators: colour:"red": unknown tag key: known keys are ws, handler, use, rate
-	// decorators: ws:"disconnect": reserved event name: socket.io reserves connect, connect_error, disconnect, disconnecting, newListener and removeListener; use the lifecycle hooks instead
-	//   reserved: disconnect
-	// decorators: rate:"20/x": invalid tag value: the interval must be ms, s, m, h or a positive duration such as 10s
-	// decorators: handler:"onMessage": invalid tag value: not an exported Go identifier
-	// decorators: bad struct tag syntax at byte 12 (key ws): pairs must be separated by a space
-}
-
-func ExampleMethodName() {
-	for _, event := range []string{"message", "join-room", "chat:message", "user_joinedRoom", "v2.update"} {
-		fmt.Println(event, "->", decorators.MethodName(event))
-	}
-	// Output:
-	// message -> OnMessage
-	// join-room -> OnJoinRoom
-	// chat:message -> OnChatMessage
-	// user_joinedRoom -> OnUserJoinedRoom
-	// v2.update -> OnV2Update
+	// new-message decorators_test.ChatMessage
 }
 
 func ExampleParseRate() {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/internal/tags"
 )
 
 // checkEmits checks a decorators.Emits field at registration, as sockgate gen does: its
@@ -12,7 +12,7 @@ import (
 // declared twice with the same payload. seen holds the event and payload pairs so far.
 // The runtime does not check what handlers emit against these declarations.
 func checkEmits(tag reflect.StructTag, payload reflect.Type, seen map[string]bool) error {
-	et, err := decorators.ParseEmitsTag(tag)
+	et, err := tags.ParseEmits(tag)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/internal/tags"
 )
 
 // Lifecycle hooks a gateway may implement (NestJS's interfaces of the same names). They are
@@ -140,7 +141,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 	type sub struct {
 		field string
 		tag   string
-		st    decorators.SubscribeTag
+		st    tags.Subscribe
 	}
 	var subs []sub
 	emitted := map[string]bool{}
@@ -156,7 +157,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 				continue
 			}
 			sawGateway = true
-			gt, err := decorators.ParseGatewayTag(f.Tag)
+			gt, err := tags.ParseGateway(f.Tag)
 			if err != nil {
 				fail(f.Name, string(f.Tag), "%v", err)
 				continue
@@ -178,7 +179,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 				}
 			}
 		case typeSubscribe:
-			st, err := decorators.ParseSubscribeTag(f.Tag)
+			st, err := tags.ParseSubscribe(f.Tag)
 			if err != nil {
 				fail(f.Name, string(f.Tag), "%v", err)
 				continue
@@ -220,7 +221,7 @@ func (s *Server) discover(gw any) (*gatewayInfo, error) {
 		seen[event] = sb.field
 		method := sb.st.Handler
 		if method == "" {
-			method = decorators.MethodName(event)
+			method = tags.MethodName(event)
 		}
 		m, ok := pt.MethodByName(method)
 		if !ok {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/internal/tags"
 )
 
 const (
@@ -246,14 +247,14 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 				continue
 			}
 			sawGateway = true
-			gt, err := decorators.ParseGatewayTag(reflect.StructTag(tag))
+			gt, err := tags.ParseGateway(reflect.StructTag(tag))
 			if err != nil {
 				fail(f.Pos(), field, tag, "%v", err)
 				continue
 			}
 			g.namespace, g.pattern, g.use, g.rate = gt.Namespace, gt.NamespacePattern, gt.Use, gt.Rate
 		case isNamed(f.Type(), decoratorsPath, "Subscribe"):
-			sub, err := decorators.ParseSubscribeTag(reflect.StructTag(tag))
+			sub, err := tags.ParseSubscribe(reflect.StructTag(tag))
 			if err != nil {
 				fail(f.Pos(), field, tag, "%v", err)
 				continue
@@ -265,7 +266,7 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 			seen[sub.Event] = field
 			h := &handlerDecl{field: field, event: sub.Event, method: sub.Handler, use: sub.Use, rate: sub.Rate}
 			if h.method == "" {
-				h.method = decorators.MethodName(sub.Event)
+				h.method = tags.MethodName(sub.Event)
 			}
 			sel := mset.Lookup(nil, h.method)
 			fn, ok := selObj(sel)
@@ -285,7 +286,7 @@ func readGateway(fset *token.FileSet, nt *types.Named, st *types.Struct, docs ma
 			if !ok {
 				continue
 			}
-			et, err := decorators.ParseEmitsTag(reflect.StructTag(tag))
+			et, err := tags.ParseEmits(reflect.StructTag(tag))
 			if err != nil {
 				fail(f.Pos(), field, tag, "%v", err)
 				continue

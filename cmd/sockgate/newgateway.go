@@ -17,7 +17,7 @@ import (
 	"text/template"
 	"unicode"
 
-	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/internal/tags"
 )
 
 func runNewGateway(args []string, stdout, stderr io.Writer) error {
@@ -105,7 +105,7 @@ func newGatewaySpec(name, namespace string, events []string, dir string) (*gatew
 	if namespace == "" {
 		namespace = "/" + kebab(base)
 	}
-	gt, err := decorators.ParseGatewayTag(reflect.StructTag(`namespace:` + strconv.Quote(namespace)))
+	gt, err := tags.ParseGateway(reflect.StructTag(`namespace:` + strconv.Quote(namespace)))
 	if err != nil {
 		return nil, fmt.Errorf("-namespace: %w", err)
 	}
@@ -120,11 +120,11 @@ func newGatewaySpec(name, namespace string, events []string, dir string) (*gatew
 		file: snake(base) + "_gateway"}
 	seen := map[string]bool{}
 	for _, ev := range events {
-		st, err := decorators.ParseSubscribeTag(reflect.StructTag(`ws:` + strconv.Quote(ev)))
+		st, err := tags.ParseSubscribe(reflect.StructTag(`ws:` + strconv.Quote(ev)))
 		if err != nil {
 			return nil, fmt.Errorf("-events: %w", err)
 		}
-		method := decorators.MethodName(st.Event)
+		method := tags.MethodName(st.Event)
 		if method == "On" || seen[method] {
 			return nil, fmt.Errorf("-events: %q gives no distinct Go method name; rename it", ev)
 		}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sockgate/sockgate/decorators"
+	"github.com/sockgate/sockgate/internal/tags"
 )
 
 // nsGroup is the gateways of one namespace (or one pattern), which the client sees as one
@@ -388,6 +388,6 @@ func constLiterals(fset *token.FileSet, nt *types.Named) []string {
 	return out
 }
 
-// decoratorsMethodWords turns a namespace into PascalCase words, as MethodName does with
+// decoratorsMethodWords turns a namespace into PascalCase words, as tags.MethodName does with
 // event names ("/chat" -> "OnChat").
-func decoratorsMethodWords(s string) string { return decorators.MethodName(s) }
+func decoratorsMethodWords(s string) string { return tags.MethodName(s) }
