@@ -71,6 +71,7 @@ type Conn struct {
 	postActive bool
 	postRC     *http.ResponseController // the POST whose body is being read, to abandon it when the session ends
 	wake       chan struct{}            // wakes the parked GET; made on first park
+	detached   *detachedGet             // the parked GET has left net/http (detach.go)
 	linger     bool                     // closed, waiting for a last GET to receive pollTail
 	pollTail   *Message                 // "1" or "6", the last packet of a closed polling session
 
@@ -219,6 +220,10 @@ func (c *Conn) kickLocked() {
 }
 
 func (c *Conn) wakeGetLocked() {
+	if c.detached != nil {
+		c.answerDetachedLocked()
+		return
+	}
 	select {
 	case c.wake <- struct{}{}:
 	default:

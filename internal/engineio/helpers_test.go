@@ -145,6 +145,10 @@ func newEnvWith(tb testing.TB, srv *Server, h *recorder) *env {
 		base:   ts.URL + "/engine.io/",
 		wsBase: "ws" + strings.TrimPrefix(ts.URL, "http") + "/engine.io/",
 	}
+	if envDetachAfter > 0 {
+		srv.detachAfter = envDetachAfter
+		srv.testHooks.detached = func(*Conn) { envDetached.Add(1) }
+	}
 	// Cleanups run last-in first-out: the engine.io server first (it
 	// releases parked GETs), then the HTTP server, then the client.
 	tb.Cleanup(tr.CloseIdleConnections)

@@ -26,9 +26,13 @@ type poller struct {
 }
 
 type pollee struct {
-	c *Conn
-	w *wsConn
+	c  *Conn
+	w  *wsConn
+	dg *detachedGet // set for a detached polling GET, whose socket only says the client left
 }
+
+// canDetach says that polling GETs can leave net/http while they wait (detach.go).
+const canDetach = true
 
 const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | -syscall.EPOLLET
 
@@ -57,7 +61,11 @@ func newPoller() (*poller, error) {
 // holds the descriptor open: a descriptor number closed and reused by another socket
 // meanwhile is never registered in w's name.
 func (p *poller) add(c *Conn, w *wsConn) error {
-	pe := &pollee{c: c, w: w}
+	return p.addPollee(&pollee{c: c, w: w})
+}
+
+func (p *poller) addPollee(pe *pollee) error {
+	w := pe.w
 	var aerr error
 	err := w.rc.Control(func(fd uintptr) {
 		p.mu.Lock()
@@ -116,7 +124,13 @@ func (p *poller) run() {
 	}
 	read := func(pe *pollee) {
 		rr.rc = pe.w.rc
-		if pe.c.readReady(pe.w, scratch, rr) == readAgain {
+		var st readState
+		if pe.dg != nil {
+			st = pe.c.detachedReadable(pe.dg, scratch, rr)
+		} else {
+			st = pe.c.readReady(pe.w, scratch, rr)
+		}
+		if st == readAgain {
 			next = append(next, pe)
 		}
 	}
@@ -174,6 +188,15 @@ func (s *Server) watch(c *Conn, w *wsConn) {
 	if w.acquire() {
 		go c.readBlocking(w)
 	}
+}
+
+// watchDetached hands a detached GET's socket to a poller; false when there is none.
+func (s *Server) watchDetached(c *Conn, dg *detachedGet) bool {
+	if dg.w.rc == nil || dg.w.fd < 0 {
+		return false
+	}
+	p := s.pollers.pick()
+	return p != nil && p.addPollee(&pollee{c: c, w: dg.w, dg: dg}) == nil
 }
 
 func (ps *pollers) pick() *poller {

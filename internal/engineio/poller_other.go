@@ -10,6 +10,12 @@ func (*poller) remove(*wsConn) {}
 
 type pollers struct{}
 
+// canDetach is false: without a poller a detached GET would need a goroutine to notice
+// its client leaving, which is what it saves.
+const canDetach = false
+
+func (*Server) watchDetached(*Conn, *detachedGet) bool { return false }
+
 func (*pollers) stop() {}
 
 func (s *Server) watch(c *Conn, w *wsConn) {

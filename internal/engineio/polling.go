@@ -26,7 +26,7 @@ var errStopPayload = errors.New("engineio: stop")
 // or the client goes away.
 func (c *Conn) pollGet(w http.ResponseWriter, r *http.Request) {
 	bp := bodyPool.Get().(*[]byte)
-	body, status, code := c.pollGetBody(r, (*bp)[:0])
+	body, status, code := c.pollGetBody(w, r, (*bp)[:0])
 	if status == http.StatusOK {
 		h := w.Header()
 		h["Content-Type"] = hdrTextPlain
@@ -43,8 +43,8 @@ func (c *Conn) pollGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // pollGetBody decides the answer of a GET; status 0 means no answer (the
-// client is gone).
-func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code int) {
+// client is gone, or the GET was detached and is answered later, detach.go).
+func (c *Conn) pollGetBody(w http.ResponseWriter, r *http.Request, body []byte) (_ []byte, status, code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.transport != TransportPolling {
@@ -62,7 +62,11 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 		return body, http.StatusBadRequest, CodeBadRequest
 	}
 	c.getActive = true
-	defer func() { c.getActive = false }()
+	defer func() {
+		if c.detached == nil { // a detached GET stays the session's GET until answered
+			c.getActive = false
+		}
+	}()
 	done := r.Context().Done()
 	// A GET that arrives during an upgrade may have been sent after the
 	// client's "5" and overtaken it: it waits a moment for the switch, and
@@ -70,6 +74,10 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 	lateForUpgrade := c.upgrading
 	var grace <-chan time.Time
 	graceOver := false
+	// A GET that keeps waiting is detached from net/http after one to two ticks of the
+	// server's detach clock (never one late for an upgrade, which waits briefly).
+	canDetach := canDetach && c.srv.detachAfter > 0 && !lateForUpgrade
+	ticks := 0
 	for {
 		switch {
 		case c.transport != TransportPolling:
@@ -98,16 +106,29 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 			c.wake = make(chan struct{}, 1)
 		}
 		c.getParked = true
+		if canDetach && ticks >= 2 && grace == nil {
+			canDetach = false
+			if status, ok := c.tryDetachLocked(w, r); ok {
+				return body, status, 0
+			}
+			continue
+		}
 		if h := c.srv.testHooks.parked; h != nil {
 			h(c)
 		}
 		wake := c.wake
+		var tick <-chan struct{}
+		if canDetach {
+			tick = c.srv.clock.next(c.srv.detachAfter)
+		}
 		c.mu.Unlock()
 		select {
 		case <-wake:
 		case <-done:
 		case <-grace:
 			graceOver = true
+		case <-tick:
+			ticks++
 		}
 		c.mu.Lock()
 		c.getParked = false
@@ -121,6 +142,40 @@ func (c *Conn) pollGetBody(r *http.Request, body []byte) (_ []byte, status, code
 			return body, 0, 0
 		}
 	}
+}
+
+// tryDetachLocked detaches the parked GET (detach.go), unlocking meanwhile. ok reports
+// that the GET no longer belongs to the handler: status 0, the handler writes nothing.
+// When the connection cannot be detached the GET goes on waiting (ok false, getParked
+// cleared as after a wake).
+func (c *Conn) tryDetachLocked(w http.ResponseWriter, r *http.Request) (status int, ok bool) {
+	c.mu.Unlock()
+	dg, watched := c.detachGet(w, r)
+	c.mu.Lock()
+	if dg == nil {
+		c.getParked = false
+		return 0, false
+	}
+	if !watched {
+		// Hijacked and dropped: the same as a client that went away.
+		c.getParked = false
+		c.getActive = false
+		if c.transport == TransportPolling {
+			c.shutLocked(ReasonTransportClose, ErrPollAborted, closeNow, false)
+		}
+		if c.closed {
+			c.finalizeLocked()
+		}
+		return 0, true
+	}
+	// getActive and getParked stay set: the detached GET is the session's GET until
+	// answered. Whatever happened while unlocked is answered now.
+	c.detached = dg
+	if h := c.srv.testHooks.detached; h != nil {
+		h(c)
+	}
+	c.answerDetachedLocked()
+	return 0, true
 }
 
 // closingBodyLocked answers a GET of a closed polling session. A close that flushes sends

@@ -62,6 +62,11 @@ type Server struct {
 	// for the switch before it gets its noop (a variable for tests).
 	upgradeGrace time.Duration
 
+	// detachAfter is the period of clock: a polling GET that has waited one to two
+	// periods leaves net/http (detach.go). Zero: GETs never detach (tests).
+	detachAfter time.Duration
+	clock       detachClock
+
 	// wg counts every session until it has left the table and every
 	// goroutine engineio started (readers, writers, OnClose calls), so
 	// that Close can wait for all of them.
@@ -84,6 +89,7 @@ type Server struct {
 	// under the Conn lock.
 	testHooks struct {
 		parked    func(*Conn) // a GET parks
+		detached  func(*Conn) // a parked GET leaves net/http
 		finalized func(*Conn) // a session leaves the table
 	}
 
@@ -104,6 +110,7 @@ func NewServer(cfg Config, h Handler) *Server {
 			slices.Contains(cfg.Transports, TransportWebSocket),
 		anyOrigin:    slices.Contains(cfg.AllowedOrigins, "*"),
 		upgradeGrace: defaultUpgradeGrace,
+		detachAfter:  defaultDetachAfter,
 	}
 	s.partial.limit = cfg.MaxBufferedBytes
 	s.limits = newLimits(&s.cfg)
@@ -151,6 +158,7 @@ func (s *Server) Close() {
 func (s *Server) Shutdown(ctx context.Context) {
 	// Every socket is closed by the time the pollers stop.
 	defer s.pollers.stop()
+	defer s.clock.close()
 	s.mu.Lock()
 	s.closed = true
 	list := make([]*Conn, 0, len(s.sessions))
