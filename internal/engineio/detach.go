@@ -28,6 +28,7 @@ type detachedGet struct {
 	w      *wsConn     // the hijacked connection (its close leaves the poller)
 	header http.Header // the headers the handler would have sent (CORS, middleware)
 	junk   int         // bytes the client sent meanwhile
+	gone   bool        // the client left before the GET was recorded as detached; under the Conn lock
 }
 
 // detachClock wakes every waiting GET once per period by closing a shared channel, so
@@ -202,6 +203,7 @@ func (c *Conn) detachedReadable(dg *detachedGet, scratch []byte, r io.Reader) re
 // context ended, the session closes.
 func (c *Conn) abortDetached(dg *detachedGet) {
 	c.mu.Lock()
+	dg.gone = true // seen by tryDetachLocked if the poller was faster than it
 	if c.detached == dg {
 		c.detached = nil
 		c.getParked, c.getActive = false, false

@@ -156,8 +156,9 @@ func (c *Conn) tryDetachLocked(w http.ResponseWriter, r *http.Request) (status i
 		c.getParked = false
 		return 0, false
 	}
-	if !watched {
-		// Hijacked and dropped: the same as a client that went away.
+	if !watched || dg.gone {
+		// Hijacked and dropped, or the client left already: the same as a client
+		// that went away.
 		c.getParked = false
 		c.getActive = false
 		if c.transport == TransportPolling {
