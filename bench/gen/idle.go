@@ -14,7 +14,7 @@ import (
 func (r *run) idle(ctx context.Context) error {
 	var p pool[*wsclient.Conn]
 	defer p.closeAll()
-	return idleSteps(ctx, r, ScenarioIdle, r.o.IdleSteps, &p, func() (*wsclient.Conn, error) {
+	return idleSteps(ctx, r, ScenarioIdle, r.o.IdleSteps, r.o.IdleSettle, &p, func() (*wsclient.Conn, error) {
 		return r.cl.openWS(ctx, "")
 	}, idleRead)
 }
@@ -23,16 +23,16 @@ func (r *run) idle(ctx context.Context) error {
 func (r *run) idlePoll(ctx context.Context) error {
 	var p pool[*pollSession]
 	defer p.closeAll()
-	return idleSteps(ctx, r, ScenarioIdlePoll, r.o.PollIdleSteps, &p, func() (*pollSession, error) {
+	return idleSteps(ctx, r, ScenarioIdlePoll, r.o.PollIdleSteps, r.o.PollIdleSettle, &p, func() (*pollSession, error) {
 		return r.cl.openPoll(ctx, "")
 	}, pollIdleRead(ctx))
 }
 
 // idleSteps reads the server's memory before any session (step n=0), then opens
-// sessions into p up to each of steps and reads it again after a GC. Every step gives
+// sessions into p up to each of steps and reads it again, settle later, after a GC. Every step gives
 // the memory per session over the first reading (mem_per_conn); the last result is the
 // per-session slope over the steps.
-func idleSteps[T session](ctx context.Context, r *run, scenario string, steps []int, p *pool[T], open func() (T, error), read func(T) error) error {
+func idleSteps[T session](ctx context.Context, r *run, scenario string, steps []int, settle time.Duration, p *pool[T], open func() (T, error), read func(T) error) error {
 	var xs, rss, anon, heap, stack, slab []float64
 	base, err := serverMem(ctx, r.o.Addr, r.o.PID)
 	if err != nil {
@@ -62,7 +62,7 @@ func idleSteps[T session](ctx context.Context, r *run, scenario string, steps []
 		m.stop(&res, float64(p.len()-opened))
 		res.Values["open_per_s"] = round3(float64(p.len()-opened) / res.Values["wall_s"])
 		opened = p.len()
-		if err := sleep(ctx, r.o.IdleSettle); err != nil {
+		if err := sleep(ctx, settle); err != nil {
 			return err
 		}
 		mem, err := serverMem(ctx, r.o.Addr, r.o.PID)

@@ -66,7 +66,12 @@ type Options struct {
 	SlowRecvBuffer int           // SO_RCVBUF of the slow receiver
 	SlowPhase      time.Duration // length of the phase before and of the phase after it stops
 
-	PollIdleSteps  []int // idle-poll: session counts at which memory is read
+	PollIdleSteps []int // idle-poll: session counts at which memory is read
+	// PollIdleSettle is idle-poll's wait before each reading: longer than IdleSettle, so
+	// that every session's GET has waited past the 1 to 2 s after which sockgate takes it
+	// out of net/http (an idle polling session's GET waits up to the ping interval, 25 s
+	// by default, so the reading is still of a young idle session).
+	PollIdleSettle time.Duration
 	PollAckClients []int // ack-poll: closed-loop client counts
 	PollRoom       int   // bcast-poll: room size
 	PollRates      []int // bcast-poll: delivery rates to try, per second, rising
@@ -106,6 +111,7 @@ func Defaults(quick bool) Options {
 		SlowPhase:      3 * time.Second,
 
 		PollIdleSteps:  []int{1000, 3000, 6000},
+		PollIdleSettle: 2500 * time.Millisecond,
 		PollAckClients: []int{1, 100},
 		PollRoom:       1000,
 		PollRates:      []int{5000, 10000, 20000, 40000, 60000, 80000, 100000},
@@ -187,6 +193,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.SlowRecvBuffer, "slow-rcvbuf", o.SlowRecvBuffer, "slow: SO_RCVBUF of the slow receiver")
 	fs.DurationVar(&o.SlowPhase, "slow-phase", o.SlowPhase, "slow: length of each phase")
 	fs.Var((*intList)(&o.PollIdleSteps), "poll-idle-steps", "idle-poll: session counts")
+	fs.DurationVar(&o.PollIdleSettle, "poll-idle-settle", o.PollIdleSettle, "idle-poll: settle before each reading")
 	fs.Var((*intList)(&o.PollAckClients), "poll-ack-clients", "ack-poll: closed-loop client counts")
 	fs.IntVar(&o.PollRoom, "poll-room", o.PollRoom, "bcast-poll: room size")
 	fs.Var((*intList)(&o.PollRates), "poll-rates", "bcast-poll: delivery rates per second")

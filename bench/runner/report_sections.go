@@ -286,7 +286,9 @@ func (r *report) polling() {
 	if len(idle) > 0 {
 		s := gen.ScenarioIdlePoll
 		r.p("### Idle polling sessions: memory per session\n\n")
-		r.p("As (a), with a GET outstanding per session.\n\n")
+		r.p("As (a), with a GET outstanding per session, each reading taken 2.5 s after the\n")
+		r.p("step's last session opened (`-poll-idle-settle`): by then every GET has waited past\n")
+		r.p("the 1 to 2 s after which sockgate answers it off net/http.\n\n")
 		r.table([]row{
 			{"RSS per session", s, "slope", "rss_per_conn", uBytes},
 			{"runtime heap per session", s, "slope", "heap_per_conn", uBytes},

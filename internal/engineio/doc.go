@@ -24,6 +24,25 @@
 // releases every polling GET with a noop while it is pending, and moves the
 // session (and its queue) to the websocket on "5".
 //
+// # Idle polling GETs leave net/http
+//
+// A GET that has waited one to two seconds (two ticks of a clock goroutine per server,
+// which wakes every waiting GET by closing a shared channel: no timer per GET) is
+// detached: its connection is hijacked, the response headers already set for it (CORS,
+// those of the caller's middleware) are kept, and its socket is watched by the pollers
+// below for the client closing it. The handler returns, so an idle polling session holds
+// no goroutine, request or net/http buffer. Whatever would have answered the waiting GET
+// (packets, the ping, the close, an upgrade's noop) is then written on the socket as a
+// complete HTTP/1.1 200 response with Content-Length and "Connection: close", by a
+// goroutine started for it, and the socket is closed: the client sends its next GET on a
+// new connection. A client that closes the socket (or half-closes it) aborts the GET,
+// which closes the session as a cancelled request does; bytes it sends meanwhile are
+// dropped, and beyond 4 KiB abort the GET as well. Server.Close and Shutdown answer
+// detached GETs like parked ones. GETs over TLS or HTTP/2, through a ResponseWriter
+// that cannot hijack, or on systems other than Linux stay in their handler. A session
+// that gets packets more often than once a second never detaches, so its GETs keep their
+// keep-alive connection.
+//
 // # Limits
 //
 // Handshakes are admitted against Config.MaxConnections and, per client
@@ -46,7 +65,8 @@
 //     is readable: an idle websocket session has no goroutine and no read
 //     buffer. Elsewhere, and during an upgrade's probe, a goroutine per
 //     socket reads it. On polling the reader is the goroutine of the POST
-//     request, of which there is one at a time. OnMessage runs there; calls
+//     request, of which there is one at a time (a poller watches the socket of
+//     a detached GET only for its client leaving). OnMessage runs there; calls
 //     for one Conn never overlap, and it must not block.
 //   - One writer at a time on websocket. When nothing is queued, Send writes
 //     the frames itself without blocking (one writev); what the socket does
