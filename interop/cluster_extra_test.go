@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sockgate/sockgate/interop/interoptest"
 )
@@ -139,7 +142,86 @@ var extraCases = []struct {
 		m.settle(t, m.N)
 		want(t, "broadcasts after garbage", ev, []int{2, 2}, m.clients()...)
 	}},
-	{"D21 three nodes, then one leaves", []string{"classic"}, true, func(t *testing.T, m *mixed, x, y side) {
+	{"F27 garbage on every channel and stream", []string{"sharded", "streams"}, false, func(t *testing.T, m *mixed, _, _ side) {
+		// Garbage goes only where Node never decodes it (Node's adapters are not the
+		// subject here, and some of this would stop them: a malformed type-3 entry of one
+		// of its namespaces throws inside the streams adapter's read loop, which then
+		// reads the same entry again and again). So it goes to sockgate's own response
+		// channel of "/", to the channels of a namespace only sockgate serves
+		// ("/g-only"), to a socket-id room channel only sockgate subscribes to
+		// (dynamic-private), and, in the stream every node reads, to entries without nsp
+		// (Node skips them unread) or with nsp "/g-only" (Node routes them to no adapter
+		// before decoding them).
+		ctx := context.Background()
+		nsOf(m.g, "/g-only")
+		raw := m.raw(t)
+		garbage := []string{"", "{", "[1,2]", "\x93\xa1x", "\xc1", "\x84\xa3uid", `{"type":99}`, `{"uid":"x","nsp":"/","type":"3"}`,
+			`{"uid":"x","nsp":"/","type":3}`, `{"uid":"x","nsp":"/","type":3,"data":{"packet":"x"}}`,
+			`{"uid":"x","nsp":"/","type":3,"data":{"packet":{"type":2,"data":"x"},"opts":7}}`,
+			`{"uid":"x","nsp":"/","type":7,"data":{}}`, `{"uid":"x","nsp":"/","type":9,"data":{"packet":"x","requestId":1}}`,
+			`{"uid":"x","nsp":"/","type":8,"data":{"requestId":"r","sockets":"x"}}`, `{"uid":"x","nsp":"/","type":11,"data":{"requestId":[]}}`,
+			`{"uid":"x","nsp":"/","type":12,"data":7}`, "\x84\xa3uid\xa1x\xa3nsp\xa1/\xa4type\x03\xa4data\xc1",
+			"\x84\xa3uid\xa1x\xa3nsp\xa1/\xa4type\x0a\xa4data\x80"}
+		gOnly := make([]string, len(garbage))
+		for i, g := range garbage {
+			gOnly[i] = strings.ReplaceAll(strings.ReplaceAll(g, `"nsp":"/"`, `"nsp":"/g-only"`), "\xa3nsp\xa1/", "\xa3nsp\xa7/g-only")
+		}
+		channels := map[string][]string{
+			m.goPrivateChannel(t, "/"): garbage,
+			m.key + "#/g-only#":        gOnly,
+		}
+		if m.kind == "sharded" && m.shardedMode() == "dynamic-private" {
+			channels[m.key+"#/#"+m.idG+"#"] = garbage
+		}
+		for ch, msgs := range channels {
+			for _, msg := range msgs {
+				var err error
+				if m.kind == "sharded" {
+					err = raw.SPublish(ctx, ch, msg).Err()
+				} else {
+					err = raw.Publish(ctx, ch, msg).Err()
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if m.kind == "streams" {
+			entries := [][]any{
+				{"uid", "x", "type", "3", "data", "{"}, // no nsp
+				{"garbage", "\xc1"},
+			}
+			for _, typ := range []string{"3", "4", "6", "x", "", "99", "-1"} {
+				for _, data := range []string{"", "{", "[1,2]", "{}", `{"packet":"x"}`, `{"opts":1,"rooms":"r"}`, "!!not base64",
+					"wcE=" /* msgpack 0xc1 0xc1, never used */, "hKN1aWQ=" /* truncated map */} {
+					entries = append(entries, []any{"uid", "x", "nsp", "/g-only", "type", typ, "data", data})
+				}
+			}
+			for _, e := range entries {
+				if err := raw.XAdd(ctx, &goredis.XAddArgs{Stream: m.key, Values: e}).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Later traffic: broadcasts through the stream or the main channel both ways,
+		// requests and their responses on the channels that got garbage.
+		ev := "after-garbage"
+		m.G.emit(t, sel{}, ev)
+		m.N.emit(t, sel{}, ev)
+		m.settle(t, m.G)
+		m.settle(t, m.N)
+		want(t, "broadcasts after garbage", ev, []int{2, 2}, m.clients()...)
+		for _, x := range []side{m.N, m.G} {
+			replies, errMsg, d := x.serverSideEmitWithAck(t, "ping")
+			if errMsg != "" || len(replies) != 1 || d > fast {
+				t.Errorf("%s serverSideEmitWithAck after garbage = %s, %q in %v", x.name(), replies, errMsg, d)
+			}
+			if socks, d := x.fetch(t, sel{}); len(socks) != 2 || d > fast {
+				t.Errorf("%s fetchSockets after garbage = %d sockets in %v", x.name(), len(socks), d)
+			}
+		}
+	}},
+	{"D21 three nodes, then one leaves", nil, true, func(t *testing.T, m *mixed, x, y side) {
 		g2 := m.extraGoNode(t)
 		defer g2.stop()
 		waitFor(t, "three nodes counted", func() bool { return m.adapters.serverCount("/") == 3 })
@@ -202,6 +284,64 @@ var extraCases = []struct {
 // normalizeBin turns Node's Buffer JSON forms into {"$bin": ...} when needed; the Go side
 // gives raw JSON with binary placeholders resolved by the gateway as base64 strings.
 func normalizeBin(raw json.RawMessage) json.RawMessage { return raw }
+
+// raw returns a client of the cluster's Redis for the test's own commands (a cluster
+// client on a Redis Cluster), closed at cleanup.
+func (m *mixed) raw(t *testing.T) goredis.UniversalClient {
+	t.Helper()
+	if m.cluster == nil {
+		return m.rawClient
+	}
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: m.cluster.Addrs()})
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
+// goPrivateChannel returns the response channel of sockgate's adapter of nsp: the
+// channel "<key>#<nsp>#<uid>#" subscribed to whose uid is not Node's.
+func (m *mixed) goPrivateChannel(t *testing.T, nsp string) string {
+	t.Helper()
+	var nodeUID string
+	mustJSON(t, m.n.call("uid", map[string]any{"nsp": nsp}), &nodeUID)
+	ctx := context.Background()
+	var channels []string
+	list := func(c goredis.UniversalClient) error {
+		var cmd *goredis.StringSliceCmd
+		if m.kind == "sharded" {
+			cmd = c.PubSubShardChannels(ctx, m.key+"#"+nsp+"#*")
+		} else {
+			cmd = c.PubSubChannels(ctx, m.key+"#"+nsp+"#*")
+		}
+		channels = append(channels, cmd.Val()...)
+		return cmd.Err()
+	}
+	var err error
+	if cc, ok := m.raw(t).(*goredis.ClusterClient); ok {
+		var mu sync.Mutex
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return list(c)
+		})
+	} else {
+		err = list(m.rawClient)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := m.key + "#" + nsp + "#"
+	var found []string
+	for _, ch := range channels {
+		id := strings.TrimSuffix(strings.TrimPrefix(ch, prefix), "#")
+		if len(id) == 16 && strings.Trim(id, "0123456789abcdef") == "" && id != nodeUID {
+			found = append(found, ch)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("sockgate's response channel of %s: found %v among %v (Node's uid %s)", nsp, found, channels, nodeUID)
+	}
+	return found[0]
+}
 
 func runExtraCases(t *testing.T, m *mixed) []string {
 	var table []string

@@ -870,17 +870,10 @@ type extraNode struct {
 // extraGoNode starts a third node (sockgate, the same adapter) with one client on "/".
 func (m *mixed) extraGoNode(t *testing.T) *extraNode {
 	t.Helper()
-	if m.kind != "classic" {
-		t.Fatalf("extraGoNode: only for the classic adapter")
-	}
-	c, err := redis.New(redis.Config{URL: m.redis.URL(), Key: m.key, RequestsTimeout: 2 * time.Second, Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, url, stopSrv := startStoppableGoNode(t, m.goConfig, c.Adapter, "G2")
+	f, closeAdapter := m.goAdapter(t)
+	_, url, stopSrv := startStoppableGoNode(t, m.goConfig, f, "G2")
 	cl := m.d.Connect(t, url, interoptest.Options{Transports: []string{"websocket"}, NoReconnection: true})
 	cl.WaitConnect(wait)
-	_ = srv
 	stopped := false
 	return &extraNode{stop: func() {
 		if stopped {
@@ -889,6 +882,6 @@ func (m *mixed) extraGoNode(t *testing.T) *extraNode {
 		stopped = true
 		cl.Close()
 		stopSrv()
-		_ = c.Close()
+		closeAdapter()
 	}}
 }

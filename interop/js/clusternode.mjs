@@ -175,6 +175,9 @@ const ops = {
   async serverCount(nsp) {
     return await nsp.adapter.serverCount();
   },
+  async uid(nsp) {
+    return nsp.adapter.uid;
+  },
   async allRooms(nsp) {
     const t0 = Date.now();
     const rooms = await nsp.adapter.allRooms();
