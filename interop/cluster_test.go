@@ -823,6 +823,46 @@ var clusterCases = []clusterCase{
 			t.Errorf("emitWithAck to own client = %s in %v", acks, d)
 		}
 	}},
+	{"E24 exactly once, scalar acks", func(t *testing.T, m *mixed, x, y side) {
+		// Each broadcast with acks reaches each selected client exactly once (a node that
+		// took its own request's echo for another node's would deliver it twice to its
+		// own client), and every ack is the client's one value, not an array of it.
+		ev := "once-" + x.name()
+		for i, s := range []struct {
+			sel  sel
+			want map[*interoptest.Socket]int
+		}{
+			{sel{}, map[*interoptest.Socket]int{m.cN: 1, m.cG: 1}},
+			{sel{Rooms: []string{"room1"}}, map[*interoptest.Socket]int{m.cN: 1, m.cG: 1}},
+			{sel{Rooms: []string{m.id(x)}}, map[*interoptest.Socket]int{m.client(x): 1}},
+			{sel{Rooms: []string{m.id(y)}}, map[*interoptest.Socket]int{m.client(y): 1}},
+			{sel{Rooms: []string{"room1"}, Except: []string{m.id(y)}}, map[*interoptest.Socket]int{m.client(x): 1}},
+		} {
+			e := fmt.Sprintf("%s-%d", ev, i)
+			for _, c := range m.clients() {
+				c.Reply(e, "ack-from-"+c.Name())
+			}
+			acks, d := x.emitWithAck(t, s.sel, 2*time.Second, e)
+			m.settle(t, x)
+			var wantAcks, gotAcks []string
+			for _, c := range m.clients() {
+				if n := len(c.Events(e)); n != s.want[c] {
+					t.Errorf("%+v: %s received the event %d times, want %d", s.sel, c.Name(), n, s.want[c])
+				}
+				if s.want[c] == 1 {
+					wantAcks = append(wantAcks, `"ack-from-`+c.Name()+`"`)
+				}
+			}
+			for _, a := range acks {
+				gotAcks = append(gotAcks, string(a))
+			}
+			slices.Sort(gotAcks)
+			slices.Sort(wantAcks)
+			if !slices.Equal(gotAcks, wantAcks) || d > fast {
+				t.Errorf("%+v: acks %v in %v, want %v fast", s.sel, gotAcks, d, wantAcks)
+			}
+		}
+	}},
 	{"C16 RemoteSocket emitWithAck to the other node's socket", func(t *testing.T, m *mixed, x, y side) {
 		acks, d := x.emitWithAck(t, sel{Rooms: []string{m.id(y)}}, time.Second, "ackme", 3)
 		if len(acks) != 1 || string(acks[0]) != `"ack-from-`+m.client(y).Name()+`"` || d > fast {
