@@ -7,14 +7,12 @@ import (
 	"github.com/sockgate/sockgate/decorators"
 )
 
-type ChatGateway struct {
-	decorators.Gateway `namespace:"/chat" use:"jwt"`
+// NoticeGateway only sends: it declares what, with the payload types.
+type NoticeGateway struct {
+	decorators.Gateway `namespace:"/notices"`
 
-	_ decorators.Subscribe `ws:"message"`
-	_ decorators.Subscribe `ws:"join-room" handler:"Join"`
-	_ decorators.Subscribe `ws:"typing" rate:"20/s" use:"audit"`
-
-	_ decorators.Emits[ChatMessage] `ws:"new-message"`
+	_ decorators.Emits[ChatMessage] `ws:"notice"`
+	_ decorators.Emits[[]string]    `ws:"online"`
 }
 
 type ChatMessage struct {
@@ -23,7 +21,7 @@ type ChatMessage struct {
 
 // Finding the Emits declarations of a gateway and their payload types by reflection.
 func ExampleEmitsPayload() {
-	t := reflect.TypeFor[ChatGateway]()
+	t := reflect.TypeFor[NoticeGateway]()
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if payload, ok := decorators.EmitsPayload(f.Type); ok {
@@ -31,7 +29,8 @@ func ExampleEmitsPayload() {
 		}
 	}
 	// Output:
-	// new-message decorators_test.ChatMessage
+	// notice decorators_test.ChatMessage
+	// online []string
 }
 
 func ExampleParseRate() {
