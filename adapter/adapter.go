@@ -152,8 +152,9 @@ type Handshake struct {
 	Auth    json.RawMessage `json:"auth"`
 }
 
-// Packet is a Socket.IO EVENT to deliver to many sockets. Build it with NewPacket; after
-// that it is read-only and shared.
+// Packet is a Socket.IO EVENT to deliver to many sockets, built as a composite literal
+// (&adapter.Packet{Namespace: "/", Data: data}). Once handed to an adapter it is read-only
+// and shared; it must not be copied, since it keeps its encoded form for every recipient.
 type Packet struct {
 	Namespace string
 	// Data is the packet's JSON array, `["event",...args]`, with binary values replaced by
@@ -169,11 +170,6 @@ type Packet struct {
 
 	once sync.Once
 	msgs []*engineio.Message
-}
-
-// NewPacket returns an EVENT packet for namespace nsp.
-func NewPacket(nsp string, data json.RawMessage, attachments [][]byte) *Packet {
-	return &Packet{Namespace: nsp, Data: data, Attachments: attachments}
 }
 
 func init() { wire.PacketMessages = (*Packet).messages }

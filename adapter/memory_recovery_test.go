@@ -53,7 +53,7 @@ func TestMemoryRecoverySweepReleases(t *testing.T) {
 	s := &recSocket{id: "s1"}
 	m.AddAll(s)
 	for i := 0; i < 10; i++ {
-		_ = m.Broadcast(NewPacket("/", json.RawMessage(`["e"]`), nil), BroadcastOptions{})
+		_ = m.Broadcast(&Packet{Namespace: "/", Data: json.RawMessage(`["e"]`)}, BroadcastOptions{})
 	}
 	m.DelAll(s)
 	_ = m.PersistSession(&Session{SID: "s1", PID: "p1", Rooms: []string{"s1"}})
@@ -90,7 +90,7 @@ func TestMemoryRecoveryOffsetOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
-				_ = m.Broadcast(NewPacket("/", json.RawMessage(`["e"]`), nil), BroadcastOptions{Rooms: []string{"r"}})
+				_ = m.Broadcast(&Packet{Namespace: "/", Data: json.RawMessage(`["e"]`)}, BroadcastOptions{Rooms: []string{"r"}})
 			}
 		}()
 	}
@@ -132,7 +132,7 @@ func TestMemoryRecoveryFootprint(t *testing.T) {
 	perSession := float64(heap()-before) / n
 	before = heap()
 	for i := 0; i < n; i++ {
-		_ = m.Broadcast(NewPacket("/", json.RawMessage(`["message",{"text":"hello"}]`), nil), BroadcastOptions{Rooms: rooms})
+		_ = m.Broadcast(&Packet{Namespace: "/", Data: json.RawMessage(`["message",{"text":"hello"}]`)}, BroadcastOptions{Rooms: rooms})
 	}
 	perPacket := float64(heap()-before) / n
 	t.Logf("kept session (id, pid, 2 rooms): %.0f B; kept 30-byte packet: %.0f B", perSession, perPacket)
@@ -150,7 +150,7 @@ func TestMemoryRecoveryOff(t *testing.T) {
 	}
 	s := &recSocket{id: "s1"}
 	a.AddAll(s)
-	_ = a.Broadcast(NewPacket("/", json.RawMessage(`["e"]`), nil), BroadcastOptions{})
+	_ = a.Broadcast(&Packet{Namespace: "/", Data: json.RawMessage(`["e"]`)}, BroadcastOptions{})
 	if len(s.offsets) != 1 || s.offsets[0] != "" {
 		t.Fatalf("offsets %q: an adapter with recovery off added one", s.offsets)
 	}
@@ -169,7 +169,7 @@ func BenchmarkMemoryBroadcastRoomRecovery(b *testing.B) {
 	for i := 0; i < 1000; i++ {
 		m.AddAll(&nopRecSocket{id: fmt.Sprint("s", i)}, "room")
 	}
-	p := NewPacket("/", []byte(`["m"]`), nil)
+	p := &Packet{Namespace: "/", Data: []byte(`["m"]`)}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = m.Broadcast(p, BroadcastOptions{Rooms: []string{"room"}, Except: []string{"s0"}})

@@ -22,7 +22,7 @@ func BenchmarkMemoryBroadcastRoom(b *testing.B) {
 		s := &nopSocket{id: string(rune('a'+i%26)) + string(rune('0'+i/26%10)) + string(rune('0'+i/260))}
 		a.AddAll(s, "room")
 	}
-	p := adapter.NewPacket("/", []byte(`["m"]`), nil)
+	p := &adapter.Packet{Namespace: "/", Data: []byte(`["m"]`)}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = a.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{"room"}, Except: []string{"a00"}})

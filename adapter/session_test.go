@@ -17,7 +17,7 @@ func TestWithOffset(t *testing.T) {
 		{` ]`, ` ]`},
 		{``, ``},
 	} {
-		p := NewPacket("/", json.RawMessage(tc.data), nil)
+		p := &Packet{Namespace: "/", Data: json.RawMessage(tc.data)}
 		q := p.WithOffset("o1")
 		if string(q.Data) != tc.want {
 			t.Errorf("WithOffset(%q) = %q, want %q", tc.data, q.Data, tc.want)
@@ -38,7 +38,7 @@ func FuzzWithOffset(f *testing.F) {
 		if !utf8.ValidString(offset) {
 			return // offsets are issued by adapters: ids and numbers
 		}
-		p := NewPacket("/", json.RawMessage(data), nil)
+		p := &Packet{Namespace: "/", Data: json.RawMessage(data)}
 		q := p.WithOffset(offset)
 		if q == p || !json.Valid(p.Data) {
 			return

@@ -19,7 +19,7 @@ func encodeEvent(nsp, event string, args []any) (*adapter.Packet, error) {
 	}
 	if len(args) == 1 {
 		if a, ok := args[0].(Args); ok {
-			return adapter.NewPacket(nsp, appendRawEvent(event, a), a.Attachments()), nil
+			return &adapter.Packet{Namespace: nsp, Data: appendRawEvent(event, a), Attachments: a.Attachments()}, nil
 		}
 	}
 	args, err := expandArgs(args)
@@ -30,7 +30,7 @@ func encodeEvent(nsp, event string, args []any) (*adapter.Packet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: encoding %q: %w", event, err)
 	}
-	return adapter.NewPacket(nsp, data, atts), nil
+	return &adapter.Packet{Namespace: nsp, Data: data, Attachments: atts}, nil
 }
 
 // encodeArgs encodes acknowledgement arguments.

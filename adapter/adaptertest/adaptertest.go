@@ -221,7 +221,7 @@ func (n *Namespace) ObserveRequest(kind string, d time.Duration, err error) {
 }
 
 func packet(event string) *adapter.Packet {
-	return adapter.NewPacket("/test", json.RawMessage(`["`+event+`"]`), nil)
+	return &adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["` + event + `"]`)}
 }
 
 // got lists, sorted, the ids of the sockets whose last delivery is p.

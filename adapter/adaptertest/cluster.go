@@ -110,7 +110,7 @@ func count(s *Socket, data string) int {
 func (c *cluster) settle(t *testing.T, from int, socks []*Socket) {
 	t.Helper()
 	marker := fmt.Sprintf(`["marker-%d"]`, time.Now().UnixNano())
-	if err := c.nodes[from].Broadcast(adapter.NewPacket("/test", json.RawMessage(marker), nil), adapter.BroadcastOptions{}); err != nil {
+	if err := c.nodes[from].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(marker)}, adapter.BroadcastOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "marker everywhere", func() bool {
@@ -131,7 +131,7 @@ func (c *cluster) routed(t *testing.T, room string, socks ...*Socket) {
 	for from := range c.nodes {
 		eventually(t, "room "+room+" routed from node "+fmt.Sprint(from), func() bool {
 			probe := fmt.Sprintf(`["probe-%s-%d-%d"]`, room, from, time.Now().UnixNano())
-			if err := c.nodes[from].Broadcast(adapter.NewPacket("/test", json.RawMessage(probe), nil), adapter.BroadcastOptions{Rooms: []string{room}}); err != nil {
+			if err := c.nodes[from].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(probe)}, adapter.BroadcastOptions{Rooms: []string{room}}); err != nil {
 				return false
 			}
 			deadline := time.Now().Add(200 * time.Millisecond)
@@ -191,7 +191,7 @@ func testClusterBroadcast(t *testing.T, c *cluster) {
 	for from := range c.nodes {
 		for i, tt := range tests {
 			data := fmt.Sprintf(`["e-%d-%d"]`, from, i)
-			if err := c.nodes[from].Broadcast(adapter.NewPacket("/test", json.RawMessage(data), nil), tt.opts); err != nil {
+			if err := c.nodes[from].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(data)}, tt.opts); err != nil {
 				t.Fatal(err)
 			}
 			c.settle(t, from, socks)
@@ -214,11 +214,11 @@ func testClusterBroadcast(t *testing.T, c *cluster) {
 func testClusterFlags(t *testing.T, c *cluster) {
 	socks := c.spread(len(c.nodes))
 	remote := socks[1]
-	if err := c.nodes[0].Broadcast(adapter.NewPacket("/test", json.RawMessage(`["vol"]`), nil),
+	if err := c.nodes[0].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["vol"]`)},
 		adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.nodes[0].Broadcast(adapter.NewPacket("/test", json.RawMessage(`["local"]`), nil),
+	if err := c.nodes[0].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["local"]`)},
 		adapter.BroadcastOptions{Flags: adapter.Flags{Local: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func testClusterBinary(t *testing.T, c *cluster) {
 	socks := c.spread(len(c.nodes))
 	data := `["bin",{"a":{"_placeholder":true,"num":0},"n":[1,2.5,-3,"x",null,true,{"_placeholder":true,"num":1}]}]`
 	atts := [][]byte{{0, 1, 2, 255}, {}}
-	if err := c.nodes[0].Broadcast(adapter.NewPacket("/test", json.RawMessage(data), atts), adapter.BroadcastOptions{}); err != nil {
+	if err := c.nodes[0].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(data), Attachments: atts}, adapter.BroadcastOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	c.settle(t, 0, socks)
@@ -300,7 +300,7 @@ func testClusterAcks(t *testing.T, c *cluster) {
 		s.Join("r") // the last socket stays out: its node still reports its count
 	}
 	const data = `["ask"]`
-	p := adapter.NewPacket("/test", json.RawMessage(data), nil)
+	p := &adapter.Packet{Namespace: "/test", Data: json.RawMessage(data)}
 	p.ID, p.HasID = c.nss[0].NewAckID(), true
 	var mu sync.Mutex
 	var counts []int

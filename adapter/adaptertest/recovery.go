@@ -68,7 +68,7 @@ func names(tb testing.TB, ps []*adapter.Packet) []string {
 
 func broadcast(tb testing.TB, a adapter.Adapter, name string, opts adapter.BroadcastOptions) {
 	tb.Helper()
-	p := adapter.NewPacket("/test", json.RawMessage(`["`+name+`",1]`), nil)
+	p := &adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["` + name + `",1]`)}
 	if err := a.Broadcast(p, opts); err != nil {
 		tb.Fatal(err)
 	}
@@ -109,12 +109,12 @@ func testOffsets(t *testing.T, a adapter.Adapter, _ adapter.SessionStore) {
 	if p1.Offset == p2.Offset {
 		t.Fatalf("two packets share the offset %q", p1.Offset)
 	}
-	volatile := adapter.NewPacket("/test", json.RawMessage(`["v",1]`), nil)
+	volatile := &adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["v",1]`)}
 	_ = a.Broadcast(volatile, adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}})
 	if p := last(t, s); p.Offset != "" || string(p.Data) != `["v",1]` {
 		t.Fatalf("volatile packet delivered as %s (Offset %q), want it unchanged", p.Data, p.Offset)
 	}
-	withAck := adapter.NewPacket("/test", json.RawMessage(`["a",1]`), nil)
+	withAck := &adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["a",1]`)}
 	withAck.ID, withAck.HasID = 3, true
 	_ = a.BroadcastWithAck(withAck, adapter.BroadcastOptions{}, func(int) {}, func(adapter.Ack) {})
 	if p := last(t, s); p.Offset != "" || string(p.Data) != `["a",1]` {
@@ -135,7 +135,7 @@ func testRestore(t *testing.T, a adapter.Adapter, st adapter.SessionStore) {
 	broadcast(t, a, "but-s1", adapter.BroadcastOptions{Except: []string{"s1"}})
 	broadcast(t, a, "but-r", adapter.BroadcastOptions{Except: []string{"r"}})
 	broadcast(t, a, "direct", adapter.BroadcastOptions{Rooms: []string{"s1"}})
-	_ = a.Broadcast(adapter.NewPacket("/test", json.RawMessage(`["volatile"]`), nil),
+	_ = a.Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["volatile"]`)},
 		adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}})
 	broadcast(t, a, "all", adapter.BroadcastOptions{})
 	_ = s2

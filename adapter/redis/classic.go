@@ -472,7 +472,7 @@ func (wp *wirePacket) packet(nsp string, atts [][]byte, checkNsp bool) *adapter.
 			return nil
 		}
 	}
-	return adapter.NewPacket(nsp, wp.Data, atts)
+	return &adapter.Packet{Namespace: nsp, Data: wp.Data, Attachments: atts}
 }
 
 // onBroadcast handles [uid, packet, opts] from another node.

@@ -22,7 +22,7 @@ func TestBroadcastBytesMatchNode(t *testing.T) {
 	enc := msgpack.NewEncoder(&buf)
 	_ = enc.EncodeArrayLen(3)
 	_ = enc.EncodeString("q6LdGN")
-	p := adapter.NewPacket("/", json.RawMessage(`["r1",1]`), nil)
+	p := &adapter.Packet{Namespace: "/", Data: json.RawMessage(`["r1",1]`)}
 	if err := encodePacket(enc, p, "/", true); err != nil {
 		t.Fatal(err)
 	}

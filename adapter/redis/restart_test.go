@@ -62,7 +62,7 @@ func testRestart(t *testing.T, kind string) {
 	send := func() string {
 		data := fmt.Sprintf(`["m",%d]`, sent)
 		sent++
-		err := a.Broadcast(adapter.NewPacket("/", json.RawMessage(data), nil), adapter.BroadcastOptions{})
+		err := a.Broadcast(&adapter.Packet{Namespace: "/", Data: json.RawMessage(data)}, adapter.BroadcastOptions{})
 		switch {
 		case errors.Is(err, redis.ErrUnavailable):
 			unavailable++
@@ -179,7 +179,7 @@ func TestRedisAwayFailsFast(t *testing.T) {
 			if err := a.ServerSideEmit([]json.RawMessage{json.RawMessage(`"x"`)}); !errors.Is(err, redis.ErrUnavailable) {
 				t.Errorf("ServerSideEmit: %v, want ErrUnavailable", err)
 			}
-			err = a.Broadcast(adapter.NewPacket("/", json.RawMessage(`["local"]`), nil), adapter.BroadcastOptions{})
+			err = a.Broadcast(&adapter.Packet{Namespace: "/", Data: json.RawMessage(`["local"]`)}, adapter.BroadcastOptions{})
 			if !errors.Is(err, redis.ErrUnavailable) || len(s.Delivered()) != 1 {
 				t.Errorf("Broadcast: %v with %d local deliveries, want ErrUnavailable and 1", err, len(s.Delivered()))
 			}
