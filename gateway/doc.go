@@ -140,8 +140,10 @@
 //   - One socket's events, its connect middleware and its disconnect handlers run one at a
 //     time, in arrival order, on a goroutine it holds only while work is waiting (taken
 //     from the server's pool of worker goroutines, which end after 100 ms idle);
-//     different sockets run in parallel. Events wait until the middleware and connect
-//     hooks have finished.
+//     different sockets run in parallel. A worker that finishes one socket's work takes
+//     the next socket waiting, and while sockets wait another worker is always on its
+//     way, so a handler that blocks holds up only its own socket. Events wait until the
+//     middleware and connect hooks have finished.
 //   - Each connection has one writer fed by a bounded queue; a Socket.IO packet and its
 //     binary attachments are queued as one unit. Emits never block; a connection whose
 //     queue is full is closed as a slow consumer.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -8,16 +9,20 @@ import (
 
 func TestWorkersReuseAndBound(t *testing.T) {
 	var p workers
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	done := make(chan struct{})
-	// More jobs at once than idle workers are kept.
+	// More jobs at once than idle workers are kept, each running on a goroutine of its own
+	// (a worker that finishes a job would take the waiting ones itself).
 	for i := 0; i < maxIdleWorkers+10; i++ {
 		wg.Add(1)
+		started.Add(1)
 		p.runTask(funcTask(func() {
 			defer wg.Done()
+			started.Done()
 			<-done
 		}))
 	}
+	started.Wait()
 	close(done)
 	wg.Wait()
 	// Every worker has finished its job; at most maxIdleWorkers stay. On a loaded machine
@@ -42,6 +47,100 @@ func TestWorkersReuseAndBound(t *testing.T) {
 	p.runTask(funcTask(func() { close(ran) }))
 	<-ran
 	// Idle workers end after workerIdle; goleak in TestMain checks that none is left.
+}
+
+// TestWorkersBlockedTaskStallsOnlyItself: tasks waiting in the shared queue are taken by
+// the running worker one after another, yet none waits behind one that blocks: every
+// blocking task gets a goroutine of its own, the tasks queued behind it (also by a task
+// that then blocks) all run, and once all is done no worker is left on its way. Run on one
+// processor, where a woken worker runs only when the running one blocks, and on the
+// machine's.
+func TestWorkersBlockedTaskStallsOnlyItself(t *testing.T) {
+	for _, procs := range []int{1, runtime.GOMAXPROCS(0)} {
+		prev := runtime.GOMAXPROCS(procs)
+		var p workers
+		release := make(chan struct{})
+		const blockers, quick = 20, 200
+		started := make(chan int, blockers+quick)
+		var done sync.WaitGroup
+		done.Add(blockers + quick + 1)
+		// A task that queues quick and blocking tasks, then blocks itself.
+		p.runTask(funcTask(func() {
+			defer done.Done()
+			for i := 0; i < quick+blockers; i++ {
+				blocks := i%(quick/blockers+1) == 0 && i/(quick/blockers+1) < blockers
+				p.runTask(funcTask(func() {
+					defer done.Done()
+					started <- i
+					if blocks {
+						<-release
+					}
+				}))
+			}
+			<-release
+		}))
+		seen := make(map[int]bool)
+		timeout := time.After(10 * time.Second)
+		for len(seen) < quick+blockers {
+			select {
+			case i := <-started:
+				seen[i] = true
+			case <-timeout:
+				t.Fatalf("GOMAXPROCS %d: %d of %d tasks ran while %d blocked", procs, len(seen), quick+blockers, blockers+1)
+			}
+		}
+		close(release)
+		done.Wait()
+		// Let the workers park, then check the pool's books.
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			p.mu.Lock()
+			searching, waiting := p.searching, len(p.tasks)-p.head
+			p.mu.Unlock()
+			if waiting != 0 || searching < 0 {
+				t.Fatalf("GOMAXPROCS %d: %d tasks waiting, %d searching after all ran", procs, waiting, searching)
+			}
+			if searching == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GOMAXPROCS %d: %d workers still searching", procs, searching)
+			}
+			runtime.Gosched()
+		}
+		runtime.GOMAXPROCS(prev)
+	}
+}
+
+// TestWorkersBurstRunsInOrderOnFewWorkers: a burst of quick tasks queued at once runs in
+// arrival order on one processor, by the worker already running (and the one it sent on
+// its way) rather than one goroutine each.
+func TestWorkersBurstRunsInOrderOnFewWorkers(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	var p workers
+	const n = 500
+	var order []int // appended by the tasks, read after done
+	var goroutines int
+	done := make(chan struct{})
+	base := runtime.NumGoroutine()
+	for i := 0; i < n; i++ {
+		p.runTask(funcTask(func() {
+			order = append(order, i)
+			if len(order) == n {
+				goroutines = runtime.NumGoroutine() - base
+				close(done)
+			}
+		}))
+	}
+	<-done
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("task %d ran as number %d", v, i)
+		}
+	}
+	if goroutines > 4 {
+		t.Errorf("%d goroutines more while a burst of %d quick tasks ran, want a few", goroutines, n)
+	}
 }
 
 // BenchmarkWorkersRun is one job handed to a parked worker and waited for.
