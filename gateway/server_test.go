@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,7 +14,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(IdleClientsEnv); spec != "" {
+		os.Exit(runIdleClients(spec)) // the client process of BenchmarkIdleSocketHeap
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func TestEventsAndAcksBothWays(t *testing.T) {
 	srv, hs := newTestServer(t, Config{})
