@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -57,7 +58,19 @@ func TestEventsRunInOrder(t *testing.T) {
 
 // TestSlowHandlerStallsOnlyItsSocket: while one socket's handler blocks, another
 // socket's events are handled; the blocked socket's events wait and then run in order.
+// Also on one processor, where the worker pool's waiting sockets are taken by the
+// worker running until it blocks.
 func TestSlowHandlerStallsOnlyItsSocket(t *testing.T) {
+	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			prev := runtime.GOMAXPROCS(procs)
+			defer runtime.GOMAXPROCS(prev)
+			testSlowHandlerStallsOnlyItsSocket(t)
+		})
+	}
+}
+
+func testSlowHandlerStallsOnlyItsSocket(t *testing.T) {
 	srv, hs := newTestServer(t, Config{})
 	release := make(chan struct{})
 	blocked := make(chan struct{}, 1)
@@ -80,6 +93,22 @@ func TestSlowHandlerStallsOnlyItsSocket(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		fast.send(fmt.Sprintf(`42%d["echo",%d]`, i, i))
 		fast.expect(fmt.Sprintf(`43%d[%d]`, i, i))
+	}
+	// Sockets whose events arrive together, and so wait in the pool's queue together.
+	others := make([]*rawClient, 4)
+	for i := range others {
+		others[i] = dialRaw(t, hs)
+		others[i].connect("/")
+	}
+	for i := 0; i < 20; i++ {
+		for _, c := range others {
+			c.send(fmt.Sprintf(`42%d["echo",%d]`, i, i))
+		}
+	}
+	for _, c := range others {
+		for i := 0; i < 20; i++ {
+			c.expect(fmt.Sprintf(`43%d[%d]`, i, i))
+		}
 	}
 	close(release)
 	slow.expect(`431["released"]`)
