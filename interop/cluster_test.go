@@ -157,9 +157,35 @@ func (s goSide) op(x sel) gateway.BroadcastOperator {
 	return o
 }
 
+// goArgs turns interoptest.Bin values into []byte, the binary type the gateway sends as
+// binary (a Bin would go as the JSON object its MarshalJSON writes).
+func goArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = goValue(a)
+	}
+	return out
+}
+
+func goValue(v any) any {
+	switch t := v.(type) {
+	case interoptest.Bin:
+		return []byte(t)
+	case []any:
+		return goArgs(t)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = goValue(e)
+		}
+		return out
+	}
+	return v
+}
+
 func (s goSide) emit(t *testing.T, x sel, event string, args ...any) {
 	t.Helper()
-	if err := s.op(x).Emit(event, args...); err != nil {
+	if err := s.op(x).Emit(event, goArgs(args)...); err != nil {
 		t.Fatalf("G emit: %v", err)
 	}
 }
@@ -167,7 +193,7 @@ func (s goSide) emit(t *testing.T, x sel, event string, args ...any) {
 func (s goSide) emitWithAck(t *testing.T, x sel, timeout time.Duration, event string, args ...any) ([]json.RawMessage, time.Duration) {
 	t.Helper()
 	start := time.Now()
-	acks, err := s.op(x).Timeout(timeout).EmitWithAck(context.Background(), event, args...)
+	acks, err := s.op(x).Timeout(timeout).EmitWithAck(context.Background(), event, goArgs(args)...)
 	d := time.Since(start)
 	if err != nil {
 		t.Fatalf("G emitWithAck: %v after %v (%d acks)", err, d, len(acks))
@@ -276,6 +302,8 @@ type mixed struct {
 	transports []string // the clients' transports
 	cluster    *redistest.Cluster
 	stopGoNode func() // stops the sockgate node and closes its adapter
+	nodeUID    string // Node's adapter uid of "/", once asked
+	goUID      string // sockgate's, once found
 }
 
 func startMixed(t *testing.T, kind string, nodeExtra ...string) *mixed {

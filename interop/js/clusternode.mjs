@@ -63,7 +63,7 @@ function fromWire(v) {
 const clusterNodes = option("redis-cluster", "");
 const pub = clusterNodes
   ? createCluster({ rootNodes: clusterNodes.split(",").map((a) => ({ url: `redis://${a}` })) })
-  : createClient({ url: redisURL });
+  : createClient({ url: redisURL, name: `sockgate-interop-${name}` });
 const sub = pub.duplicate();
 pub.on("error", (e) => write({ type: "log", message: `redis pub: ${e}` }));
 sub.on("error", (e) => write({ type: "log", message: `redis sub: ${e}` }));
