@@ -39,7 +39,6 @@ type Conn struct {
 	srv *Server
 	id  string
 	req *Request
-	b64 bool // the client wants binary as base64 text on websocket
 
 	userCtx atomic.Pointer[ctxBox]
 
@@ -52,48 +51,56 @@ type Conn struct {
 	dispatchMu   sync.Mutex
 	dispatchDone bool // OnClose has started: no more OnMessage
 
+	b64 bool // the client wants binary as base64 text on websocket; set before the session is shared
+
 	mu sync.Mutex // guards everything below
+
+	// The fields below are ordered so that the small ones share words (every session
+	// holds a Conn; TestConnSize keeps it within its allocation size class); the comment
+	// of each says which part of the session it belongs to.
 
 	transport string
 	queue     []*Message // packets waiting for the transport
 	replies   int        // how many of them were queued by SendReply (bounded apart)
 	spare     []*Message // a drained queue array kept for reuse by the writer
 
-	closed       bool
-	finalized    bool // left the server's table
+	// closing
 	reason       string
 	closeErr     error
+	closed       bool
+	finalized    bool // left the server's table
 	flushOnClose bool // the queue is still delivered after close
 
 	// polling
 	getActive  bool
 	getParked  bool
 	postActive bool
+	linger     bool                     // closed, waiting for a last GET to receive pollTail
 	postRC     *http.ResponseController // the POST whose body is being read, to abandon it when the session ends
 	wake       chan struct{}            // wakes the parked GET; made on first park
 	detached   *detachedGet             // the parked GET has left net/http (detach.go)
-	linger     bool                     // closed, waiting for a last GET to receive pollTail
 	pollTail   *Message                 // "1" or "6", the last packet of a closed polling session
 
 	// websocket
-	ws            *wsConn
-	writerRunning bool // a goroutine holds the writer role: the writer goroutine, or a sender writing inline
-	wsClose       int  // the code of the close frame after closeFrame (protocol errors, client close)
+	ws *wsConn
 
 	// upgrade
-	probe     *wsConn // probing websocket, during an upgrade
-	upgrading bool    // "2probe" answered: every GET is released at once
+	probe *wsConn // probing websocket, during an upgrade
 
-	// limits: the address the session counts under, and whether it has yet to join a
-	// namespace (Joined); joinTimer closes it if it does not in time
+	writerRunning bool   // websocket: a goroutine holds the writer role: the writer goroutine, or a sender writing inline
+	upgrading     bool   // upgrade: "2probe" answered: every GET is released at once
+	pending       bool   // limits: the session has yet to join a namespace (Joined)
+	hbPhase       uint8  // heartbeat: the phase the timer is armed for
+	wsClose       uint16 // websocket: the code of the close frame after closeFrame (protocol errors, client close)
+
+	// limits: the address the session counts under; joinTimer closes the session if it
+	// does not join a namespace in time (pending)
 	addr      string
-	pending   bool
 	joinTimer *time.Timer
 
-	// heartbeat: one timer, re-armed per phase; hbAt is when the phase ends
-	timer   *time.Timer
-	hbPhase uint8
-	hbAt    time.Time
+	// heartbeat: one timer, re-armed per phase (hbPhase); hbAt is when the phase ends
+	timer *time.Timer
+	hbAt  time.Time
 }
 
 type ctxBox struct{ v any }

@@ -178,7 +178,7 @@ func (c *Conn) closeWithFrame(w *wsConn, reason string, err error, code int) {
 	c.mu.Lock()
 	open := !c.closed && c.ws == w
 	if open {
-		c.wsClose = code
+		c.wsClose = uint16(code) // 1000 to 4999
 		c.shutLocked(reason, err, closeFrame, false)
 	}
 	c.mu.Unlock()

@@ -78,7 +78,7 @@ func (c *Conn) writeLoop(w *wsConn) {
 		}
 		if len(c.queue) == 0 && len(w.pend) == 0 {
 			c.writerRunning = false
-			closing, code := c.closed, c.wsClose
+			closing, code := c.closed, int(c.wsClose)
 			if cap(c.queue) > maxKeptQueue {
 				c.queue = nil
 			}
