@@ -5,7 +5,7 @@
 // Usage: node js/clusternode.mjs --redis redis://127.0.0.1:6379 --adapter classic|sharded|streams
 //        [--key socket.io] [--name N] [--requests-timeout 2000] [--specific-response]
 //        [--sharded-mode static|dynamic|dynamic-private] [--recovery]
-//        [--redis-cluster host:port,host:port,...]
+//        [--redis-cluster host:port,host:port,...] [--stream-count 1]
 // Prints {"type":"listening","port":N} once it accepts connections, then reads one JSON
 // command per line on stdin, {"id":1,"op":"...",...}, and answers each with
 // {"type":"result","id":1,"value":...} or {"type":"result","id":1,"error":"..."}.
@@ -75,7 +75,7 @@ if (kind === "classic") {
 } else if (kind === "sharded") {
   adapter = createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: shardedMode });
 } else if (kind === "streams") {
-  adapter = createStreamsAdapter(pub, { streamName: key, channelPrefix: key });
+  adapter = createStreamsAdapter(pub, { streamName: key, channelPrefix: key, streamCount: Number(option("stream-count", "1")) });
 } else {
   throw new Error(`unknown adapter ${kind}`);
 }
