@@ -3,6 +3,8 @@ package interop
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,4 +111,92 @@ func TestClusterStreamsFourStreams(t *testing.T) {
 			t.Errorf("stream %s: exists %d, %v", s, n, err)
 		}
 	}
+}
+
+// TestClusterClassicAndStreamsSamePrefix is case 32's first negative check, as documented
+// behaviour: a sockgate node with the classic adapter and a Node node with the streams
+// adapter under one prefix. The mix is not detected as such: each node counts only
+// itself (NUMSUB of its own request channel; the classic pattern subscription is not
+// counted), broadcasts do not cross, and neither node fails. sockgate's classic pattern
+// "<key>#/#*" also matches the streams adapter's channel "<key>#/#", so it receives
+// Node's short-lived messages (server-side emits, broadcasts with acks) and drops each
+// with a warning naming the malformed broadcast; Node's streams adapter drops sockgate's
+// broadcasts (no nsp) without a word.
+func TestClusterClassicAndStreamsSamePrefix(t *testing.T) {
+	d := interoptest.Start(t)
+	srv := redistest.Start(t)
+	const key = "mixkind"
+	n := startNodeNode(t, srv.URL(), "streams", key, "N")
+	logs := &recordingHandler{}
+	c, err := redis.New(redis.Config{URL: srv.URL(), Key: key, RequestsTimeout: 2 * time.Second, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	var as adapters
+	g, gURL := startGoNode(t, gateway.Config{}, as.wrap(c.Adapter), "G")
+	cN := d.Connect(t, n.url(), interoptest.Options{Transports: []string{"websocket"}})
+	cN.WaitConnect(wait)
+	cG := d.Connect(t, gURL, interoptest.Options{Transports: []string{"websocket"}})
+	cG.WaitConnect(wait)
+	cN.Reply("ackme", "ack-from-N")
+
+	var nc int
+	mustJSON(t, n.call("serverCount", nil), &nc)
+	if gc := as.serverCount("/"); nc != 1 || gc != 1 {
+		t.Errorf("server counts: Node %d, sockgate %d; want 1 and 1 (neither counts the other)", nc, gc)
+	}
+	// Node's short-lived messages reach sockgate's pattern subscription and are dropped.
+	n.call("serverSideEmit", map[string]any{"args": []any{"note", "from-N"}})
+	n.call("emitWithAck", map[string]any{"event": "ackme", "args": []any{}, "timeout": 2000})
+	waitFor(t, "sockgate's warnings for Node's messages", func() bool {
+		return logs.count("redis adapter: dropping a broadcast that is not [uid, packet, opts]") >= 2
+	})
+	// Broadcasts stay on their node; each node still serves its own client.
+	if err := nsOf(g, "/").Emit("from-G"); err != nil {
+		t.Fatal(err)
+	}
+	n.call("emit", map[string]any{"event": "from-N", "args": []any{}})
+	cG.WaitEvent("from-G", wait)
+	cN.WaitEvent("from-N", wait)
+	// A second round, so that a crossing of the first would have arrived by now.
+	if err := nsOf(g, "/").Emit("from-G-2"); err != nil {
+		t.Fatal(err)
+	}
+	n.call("emit", map[string]any{"event": "from-N-2", "args": []any{}})
+	cG.WaitEvent("from-G-2", wait)
+	cN.WaitEvent("from-N-2", wait)
+	for c, evs := range map[*interoptest.Socket][]string{cN: {"from-G", "from-G-2"}, cG: {"from-N", "from-N-2", "ackme"}} {
+		for _, ev := range evs {
+			if got := c.Events(ev); len(got) != 0 {
+				t.Errorf("%s got %q across adapter kinds", c.Name(), ev)
+			}
+		}
+	}
+	mustJSON(t, n.call("serverCount", nil), &nc) // Node still answers
+}
+
+// recordingHandler is a slog.Handler that counts messages.
+type recordingHandler struct {
+	mu   sync.Mutex
+	msgs map[string]int
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.msgs == nil {
+		h.msgs = map[string]int{}
+	}
+	h.msgs[r.Message]++
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h *recordingHandler) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.msgs[msg]
 }
