@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"context"
 	"io"
 	"net"
 	"strconv"
@@ -133,6 +134,39 @@ func TestClusterStreamsRecovery(t *testing.T) {
 			}
 			if len(offsets) != 3 || !streamOrder(offsets) {
 				t.Errorf("offsets %v: each event must carry its stream id, in stream order", offsets)
+			}
+		})
+	}
+}
+
+// TestClusterStreamsRecoveryTrimmed is case 31's last step: once the stream entry of the
+// client's offset has been trimmed away, the other node does not recover the session
+// (the client gets a new socket), in both directions.
+func TestClusterStreamsRecoveryTrimmed(t *testing.T) {
+	cfg := gateway.Config{ConnectionStateRecovery: gateway.ConnectionStateRecovery{MaxDisconnectionDuration: 2 * time.Minute}}
+	m := startMixedWith(t, cfg, "streams", "--recovery")
+	nodes := map[string]string{"N": hostOf(m.n.url()), "G": hostOf(m.gURL)}
+	for _, dir := range [][2]side{{m.N, m.G}, {m.G, m.N}} {
+		from, to := dir[0], dir[1]
+		t.Run(from.name()+"->"+to.name(), func(t *testing.T) {
+			proxy := newSwitchProxy(t, nodes[from.name()])
+			c := m.d.Connect(t, proxy.url(), interoptest.Options{Transports: []string{"websocket"},
+				ReconnectionDelay: 50 * time.Millisecond, ReconnectionDelayMax: 100 * time.Millisecond})
+			first := c.WaitConnect(wait)
+			tag := "trimmed-" + from.name() + to.name()
+			from.emit(t, sel{Rooms: []string{first.ID}}, tag)
+			if r := c.WaitEvent(tag, wait); r.Args.Len() != 1 {
+				t.Fatalf("the event carries no offset: %v", r.Args)
+			}
+			if err := m.rawClient.XTrimMaxLen(context.Background(), m.key, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			proxy.setTarget(nodes[to.name()])
+			c.DropConnection()
+			c.WaitDisconnect(wait)
+			second := c.WaitConnect(wait)
+			if second.Recovered || second.ID == first.ID {
+				t.Fatalf("reconnected to %s after the trim: %+v, want a new socket (first %s)", to.name(), second, first.ID)
 			}
 		})
 	}
