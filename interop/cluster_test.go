@@ -31,7 +31,9 @@ type sel struct {
 	Except   []string `json:"except,omitempty"`
 	Volatile bool     `json:"volatile,omitempty"`
 	Local    bool     `json:"local,omitempty"`
-	Nsp      string   `json:"nsp,omitempty"`
+	// NoCompress is Node's compress(false); sockgate's operators have no such flag.
+	NoCompress bool   `json:"-"`
+	Nsp        string `json:"nsp,omitempty"`
 }
 
 // side is one node of the mixed cluster, Node (N) or sockgate (G), seen through the same
@@ -61,7 +63,11 @@ type nodeSide struct{ n *nodeNode }
 func (s nodeSide) name() string { return "N" }
 
 func (s nodeSide) fields(x sel) map[string]any {
-	return map[string]any{"rooms": x.Rooms, "except": x.Except, "volatile": x.Volatile, "local": x.Local, "nsp": orSlash(x.Nsp)}
+	f := map[string]any{"rooms": x.Rooms, "except": x.Except, "volatile": x.Volatile, "local": x.Local, "nsp": orSlash(x.Nsp)}
+	if x.NoCompress {
+		f["compress"] = false
+	}
+	return f
 }
 
 func orSlash(nsp string) string {
@@ -705,7 +711,13 @@ var clusterCases = []clusterCase{
 		ev := "flags-" + x.name()
 		x.emit(t, sel{Volatile: true}, ev+"-volatile")
 		x.emit(t, sel{Local: true}, ev+"-local")
+		if x.name() == "N" { // sockgate has no compress flag
+			x.emit(t, sel{NoCompress: true}, ev+"-nocompress")
+		}
 		m.settle(t, x)
+		if x.name() == "N" {
+			want(t, "compress(false)", ev+"-nocompress", []int{1, 1}, m.clients()...)
+		}
 		if m.polling {
 			// A volatile packet is dropped for a polling client with no request waiting
 			// (both servers do so): at most once.
@@ -895,6 +907,34 @@ var clusterCases = []clusterCase{
 		acks, d := x.emitWithAck(t, sel{Rooms: []string{m.id(y)}}, time.Second, "ackme", 3)
 		if len(acks) != 1 || string(acks[0]) != `"ack-from-`+m.client(y).Name()+`"` || d > fast {
 			t.Errorf("to(sid).emitWithAck = %s in %v", acks, d)
+		}
+	}},
+	{"C16b RemoteSocket emit and join", func(t *testing.T, m *mixed, x, y side) {
+		// The sockets fetchSockets returns act on the other node: emit reaches that
+		// socket only, join puts it (only it) in a room.
+		ev, room := "remote-emit-"+x.name(), "remote-room-"+x.name()
+		if x.name() == "N" {
+			var n int
+			mustJSON(t, m.n.call("remoteEmit", map[string]any{"rooms": []string{m.id(y)}, "event": ev, "args": []any{"r"}}), &n)
+			mustJSON(t, m.n.call("remoteJoin", map[string]any{"rooms": []string{m.id(y)}, "room": room}), &n)
+			if n != 1 {
+				t.Fatalf("Node fetched %d sockets, want 1", n)
+			}
+		} else {
+			socks, err := nsOf(m.g, "/").To(m.id(y)).FetchSockets(context.Background())
+			if err != nil || len(socks) != 1 {
+				t.Fatalf("FetchSockets = %d sockets, %v", len(socks), err)
+			}
+			if err := socks[0].Emit(ev, "r"); err != nil {
+				t.Fatal(err)
+			}
+			socks[0].Join(room)
+		}
+		m.settle(t, x)
+		want(t, "RemoteSocket.emit", ev, map[bool][]int{true: {0, 1}, false: {1, 0}}[x.name() == "N"], m.clients()...)
+		m.routed(t, x, room, m.client(y))
+		if n := len(m.client(x).Events("probe-" + room)); n != 0 {
+			t.Errorf("the requester's own client is in the room (%d probes)", n)
 		}
 	}},
 	{"B12 disconnectSockets on the other node", func(t *testing.T, m *mixed, x, y side) {
