@@ -58,6 +58,14 @@ func (f funcTask) run() { f() }
 // a new goroutine) unless one is already.
 func (p *workers) runTask(fn task) {
 	p.mu.Lock()
+	if p.head > 0 && len(p.tasks) == cap(p.tasks) {
+		// Full: slide the waiting tasks to the front rather than grow, so that a queue
+		// that never empties keeps an array sized for what waits, not for all it served.
+		n := copy(p.tasks, p.tasks[p.head:])
+		clear(p.tasks[n:])
+		p.tasks = p.tasks[:n]
+		p.head = 0
+	}
 	p.tasks = append(p.tasks, fn)
 	w, spawn := p.sendSearcherLocked()
 	p.mu.Unlock()

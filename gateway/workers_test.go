@@ -143,6 +143,45 @@ func TestWorkersBurstRunsInOrderOnFewWorkers(t *testing.T) {
 	}
 }
 
+// TestWorkersQueueStaysBoundedWhileNeverEmpty keeps a few tasks waiting at all times
+// while many more pass through the queue: its array stays sized for what waits.
+func TestWorkersQueueStaysBoundedWhileNeverEmpty(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	var p workers
+	const waiting, total = 8, 20000
+	var mu sync.Mutex // guards ran and maxCap
+	var ran, maxCap int
+	done := make(chan struct{})
+	var step func()
+	step = func() {
+		// Runs on a worker; each task queues the next, so the queue never empties.
+		p.mu.Lock()
+		c := cap(p.tasks)
+		p.mu.Unlock()
+		mu.Lock()
+		ran++
+		n := ran
+		maxCap = max(maxCap, c)
+		mu.Unlock()
+		switch {
+		case n < total-waiting+1:
+			p.runTask(funcTask(step))
+		case n == total:
+			close(done)
+		}
+	}
+	for range waiting {
+		p.runTask(funcTask(step))
+	}
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if maxCap > 4*waiting {
+		t.Errorf("the queue's array grew to %d with at most %d tasks waiting", maxCap, waiting+1)
+	}
+}
+
 // BenchmarkWorkersRun is one job handed to a parked worker and waited for.
 func BenchmarkWorkersRun(b *testing.B) {
 	var p workers
