@@ -46,6 +46,7 @@ func Tiny(scenario, addr string) gen.Options {
 	o.SlowPad = 100
 	o.SlowPhase = 200 * time.Millisecond
 	o.PollIdleSteps = []int{10, 30}
+	o.PollIdleSettle = 10 * time.Millisecond
 	o.PollAckClients = []int{1, 5}
 	o.PollRoom = 10
 	o.PollRates = []int{200, 400}
