@@ -29,7 +29,6 @@ func Tiny(scenario, addr string) gen.Options {
 	o.Sources = "127.0.0.1"
 	o.IdleSteps = []int{10, 30}
 	o.IdleSettle = 10 * time.Millisecond
-	o.PollIdleSettle = 10 * time.Millisecond // the readings, not the GETs leaving net/http, are what a unit test checks
 	o.Rooms = []int{10, 20}
 	o.Rates = []int{200, 400}
 	o.StepTime = 200 * time.Millisecond
