@@ -146,7 +146,7 @@ func (d *Decoder) parse(data []byte) (*Packet, int, error) {
 	}
 	p := &Packet{Type: t, Namespace: nsp, ID: id, HasID: hasID, Data: payload}
 	var spans *[maxSpans]span
-	if (t == Event || t == BinaryEvent) && len(payload) <= math.MaxUint32 {
+	if (t == Event || t == BinaryEvent) && uint64(len(payload)) <= math.MaxUint32 {
 		spans = &p.elems
 	}
 	nspans, err := validatePayload(t, payload, n, spans)
