@@ -309,16 +309,7 @@ func (mk masker) mask(v any, key string) any {
 			return nil
 		}
 		return "<" + key + ">"
-	case "handshake":
-		h, _ := shape(v).(map[string]any)
-		if hs, ok := h["headers"].(map[string]any); ok {
-			// Node's handshake headers hold "host"; Go's net/http keeps the Host header
-			// out of the request's headers, so sockgate's handshake lacks it (a known
-			// difference of the gateway's handshake, not of the adapter's encoding).
-			delete(hs, "host")
-		}
-		return h
-	case "data_of_socket", "rooms_of_socket":
+	case "handshake", "data_of_socket", "rooms_of_socket":
 		return shape(v)
 	}
 	switch x := v.(type) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -804,6 +805,10 @@ func TestRequestData(t *testing.T) {
 	if r.Query.Get("token") != "abc" || r.Header.Get("X-Test") != "yes" || !r.XDomain || r.Secure ||
 		!strings.Contains(r.URL, "token=abc") || r.RemoteAddr == "" || r.Time.Before(before) {
 		t.Errorf("request %+v", r)
+	}
+	// Node's handshake headers hold host; net/http keeps it out of the request's headers.
+	if u, _ := url.Parse(e.url("")); r.Header.Get("Host") != u.Host {
+		t.Errorf("Host header %q, want %q", r.Header.Get("Host"), u.Host)
 	}
 	if c.Context() != nil {
 		t.Error("context set")

@@ -309,6 +309,11 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 // one.
 func (s *Server) register(r *http.Request, sid, addr string, ws *wsConn) *Conn {
 	now := time.Now()
+	if r.Host != "" && r.Header.Get("Host") == "" {
+		// net/http moves the Host header into r.Host; Node's handshake headers (and so
+		// the handshakes other nodes fetch) keep it.
+		r.Header["Host"] = []string{r.Host}
+	}
 	c := &Conn{
 		srv: s,
 		id:  sid,
