@@ -17,13 +17,12 @@ import (
 // extraCases are the interop cases that hold for one adapter kind only, or need more
 // than the two nodes; runExtraCases runs them after the common list.
 var extraCases = []struct {
-	name   string
-	kinds  []string // adapter kinds it applies to
-	dirs   bool     // run in both directions (else once, x = N)
-	run    func(t *testing.T, m *mixed, x, y side)
-	single bool // needs a single Redis server (not a Redis Cluster)
+	name  string
+	kinds []string // adapter kinds it applies to
+	dirs  bool     // run in both directions (else once, x = N)
+	run   func(t *testing.T, m *mixed, x, y side)
 }{
-	{"F26 golden shapes of every message", nil, false, func(t *testing.T, m *mixed, _, _ side) { runGolden(t, m) }, true},
+	{"F26 golden shapes of every message", nil, false, func(t *testing.T, m *mixed, _, _ side) { runGolden(t, m) }},
 	{"A6b a Date from Node", nil, false, func(t *testing.T, m *mixed, _, _ side) {
 		// notepack.io writes a Date as msgpack timestamp -1; every client receives the
 		// ISO string JSON.stringify gives.
@@ -35,7 +34,7 @@ var extraCases = []struct {
 				t.Errorf("%s got %v", c.Name(), r)
 			}
 		}
-	}, false},
+	}},
 	{"C17 allRooms", []string{"classic"}, true, func(t *testing.T, m *mixed, x, y side) {
 		var rooms []string
 		var d time.Duration
@@ -68,7 +67,7 @@ var extraCases = []struct {
 		if d > fast {
 			t.Errorf("allRooms took %v", d)
 		}
-	}, false},
+	}},
 	{"E25 ack values: object and binary", nil, true, func(t *testing.T, m *mixed, x, y side) {
 		for _, c := range m.clients() {
 			c.Reply("ackbin", map[string]any{"from": c.Name(), "bin": interoptest.Bin{1, 2, 255}, "n": 1.5})
@@ -95,7 +94,7 @@ var extraCases = []struct {
 		if !slices.Equal(froms, want) {
 			t.Errorf("acks from %v, want %v", froms, want)
 		}
-	}, false},
+	}},
 	{"B11 emitter messages (no uid, uid \"emitter\")", []string{"classic"}, false, func(t *testing.T, m *mixed, _, _ side) {
 		pub := func(channel, msg string) {
 			t.Helper()
@@ -118,7 +117,7 @@ var extraCases = []struct {
 			}
 			return false
 		})
-	}, false},
+	}},
 	{"F27 garbage on every channel", []string{"classic"}, false, func(t *testing.T, m *mixed, _, _ side) {
 		ctx := context.Background()
 		// Node's adapter throws (and the process dies) on some of these, so they go where
@@ -143,7 +142,7 @@ var extraCases = []struct {
 		m.settle(t, m.G)
 		m.settle(t, m.N)
 		want(t, "broadcasts after garbage", ev, []int{2, 2}, m.clients()...)
-	}, false},
+	}},
 	{"F27 garbage on every channel and stream", []string{"sharded", "streams"}, false, func(t *testing.T, m *mixed, _, _ side) {
 		// Garbage goes only where Node never decodes it (Node's adapters are not the
 		// subject here, and some of this would stop them: a malformed type-3 entry of one
@@ -222,7 +221,7 @@ var extraCases = []struct {
 				t.Errorf("%s fetchSockets after garbage = %d sockets in %v", x.name(), len(socks), d)
 			}
 		}
-	}, false},
+	}},
 	{"D21 three nodes, then one leaves", nil, true, func(t *testing.T, m *mixed, x, y side) {
 		g2 := m.extraGoNode(t)
 		defer g2.stop()
@@ -241,7 +240,7 @@ var extraCases = []struct {
 		if len(socks) != 2 || d > fast {
 			t.Errorf("fetchSockets after a node left = %d sockets in %v", len(socks), d)
 		}
-	}, false},
+	}},
 	{"F29 membership change", nil, true, func(t *testing.T, m *mixed, x, y side) {
 		// y leaves (its client first, so that it does not reconnect elsewhere): x's count
 		// drops to 1 (NUMSUB or SHARDNUMSUB of the channel every node subscribes to), and
@@ -280,7 +279,7 @@ var extraCases = []struct {
 			m.settle(t, from)
 			want(t, "io.emit after "+y.name()+" came back", ev, []int{1, 1}, m.clients()...)
 		}
-	}, false},
+	}},
 }
 
 // raw returns a client of the cluster's Redis for the test's own commands (a cluster
@@ -344,7 +343,7 @@ func (m *mixed) goPrivateChannel(t *testing.T, nsp string) string {
 func runExtraCases(t *testing.T, m *mixed) []string {
 	var table []string
 	for _, c := range extraCases {
-		if c.kinds != nil && !slices.Contains(c.kinds, m.kind) || c.single && m.cluster != nil {
+		if c.kinds != nil && !slices.Contains(c.kinds, m.kind) {
 			continue
 		}
 		dirs := []string{"N"}

@@ -568,8 +568,17 @@ func (m *mixed) goldenOps(t *testing.T, raw *goredis.Client) {
 
 func runGolden(t *testing.T, m *mixed) {
 	ctx := context.Background()
-	mon := startMonitor(t, m.redis.Addr(), "sockgate-interop-N")
-	raw := goredis.NewClient(&goredis.Options{Addr: m.redis.Addr(), ClientName: "golden-test", PoolSize: 1})
+	addrs := []string{}
+	if m.cluster != nil {
+		addrs = m.cluster.Addrs() // one MONITOR per master: each sees its own slots' commands
+	} else {
+		addrs = append(addrs, m.redis.Addr())
+	}
+	var mons []*monitor
+	for _, a := range addrs {
+		mons = append(mons, startMonitor(t, a, "sockgate-interop-N"))
+	}
+	raw := goredis.NewClient(&goredis.Options{Addr: addrs[0], ClientName: "golden-test", PoolSize: 1})
 	defer func() { _ = raw.Close() }()
 	mustJSON(t, m.n.call("uid", nil), &m.nodeUID)
 	if id := strings.TrimPrefix(m.goPrivateChannelOr(t), m.key+"#/#"); id != "" {
@@ -585,7 +594,11 @@ func runGolden(t *testing.T, m *mixed) {
 		if err := raw.Ping(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
-		got = m.goldenMessages(t, mon.all(), mk)
+		var cmds []monitored
+		for _, mon := range mons {
+			cmds = append(cmds, mon.all()...)
+		}
+		got = m.goldenMessages(t, cmds, mk)
 		if time.Now().After(deadline) || sameKeys(got["N"], got["G"]) && (m.kind != "classic" || legacyAnswered(got)) {
 			break
 		}

@@ -62,7 +62,7 @@ function fromWire(v) {
 // --redis-cluster host:port,... joins a Redis Cluster (sharded adapter) instead.
 const clusterNodes = option("redis-cluster", "");
 const pub = clusterNodes
-  ? createCluster({ rootNodes: clusterNodes.split(",").map((a) => ({ url: `redis://${a}` })) })
+  ? createCluster({ rootNodes: clusterNodes.split(",").map((a) => ({ url: `redis://${a}` })), defaults: { name: `sockgate-interop-${name}` } })
   : createClient({ url: redisURL, name: `sockgate-interop-${name}` });
 const sub = pub.duplicate();
 pub.on("error", (e) => write({ type: "log", message: `redis pub: ${e}` }));
