@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ var errPollClosed = errors.New("gen: polling session closed by the server")
 // connection carries its GETs, one at a time, and a second one, dialled on the first
 // send, its POSTs. It holds no buffer but the two connections' own.
 type pollSession struct {
+	ctx   context.Context // the run's, for dialling the POST connection (and again after Connection: close)
 	cl    *client
 	path  string // the polling query with the sid
 	get   *wsclient.HTTPConn
@@ -40,7 +42,7 @@ func (cl *client) openPoll(ctx context.Context, rooms string) (*pollSession, err
 	if err != nil {
 		return nil, err
 	}
-	return &pollSession{cl: cl, path: cl.query("polling", sid, ""), get: h, extra: extra}, nil
+	return &pollSession{ctx: ctx, cl: cl, path: cl.query("polling", sid, ""), get: h, extra: extra}, nil
 }
 
 // Abort resets both connections; a read or send under way fails.
@@ -63,11 +65,12 @@ func (s *pollSession) send(ctx context.Context, payload []byte) error {
 		return errPollClosed
 	}
 	if s.post == nil {
-		tc, err := s.cl.dialer.Dial(ctx, s.cl.addr)
+		tc, err := s.cl.dialer.Dial(s.ctx, s.cl.addr)
 		if err != nil {
 			return err
 		}
 		s.post = wsclient.NewHTTPConn(tc, s.cl.addr)
+		s.post.SetRedial(func() (*net.TCPConn, error) { return s.cl.dialer.Dial(s.ctx, s.cl.addr) })
 	}
 	status, body, err := s.post.Do("POST", s.path, payload, time.Now().Add(ackWait))
 	if err != nil {

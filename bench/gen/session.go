@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,6 +122,7 @@ func (cl *client) pollHandshake(ctx context.Context, rooms string, deadline time
 		return nil, "", nil, err
 	}
 	h = wsclient.NewHTTPConn(tc, cl.addr)
+	h.SetRedial(func() (*net.TCPConn, error) { return cl.dialer.Dial(ctx, cl.addr) })
 	defer func() {
 		if err != nil {
 			_ = h.Abort()

@@ -67,7 +67,7 @@ func Handshake(tc *net.TCPConn, host, path string, deadline time.Time) (*Conn, e
 	for {
 		if end := bytes.Index(c.buf[:c.w], crlfcrlf); end >= 0 {
 			head := c.buf[:end+4]
-			status, _, _, err := parseResponseHead(head)
+			status, _, _, _, err := parseResponseHead(head)
 			if err != nil {
 				return nil, err
 			}

@@ -6,20 +6,32 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 )
 
 // ErrResponse reports an HTTP response the client cannot read.
 var ErrResponse = errors.New("wsclient: malformed HTTP response")
 
-// HTTPConn is a keep-alive HTTP/1.1 connection for polling requests, one at a time.
+// ErrConnClosed reports a request on a connection the server closed after its last
+// response (Connection: close) when the HTTPConn has no way to dial a new one.
+var ErrConnClosed = errors.New("wsclient: the server closed the connection (Connection: close)")
+
+// HTTPConn is a keep-alive HTTP/1.1 connection for polling requests, one at a time. When
+// a response says `Connection: close`, the next request goes on a new connection from the
+// redial function (SetRedial), as a browser's would.
 type HTTPConn struct {
-	tc   *net.TCPConn
-	host string
-	buf  []byte
-	r, w int
-	req  []byte
-	body []byte
+	mu      sync.Mutex // guards tc and aborted against Abort from another goroutine
+	tc      *net.TCPConn
+	aborted bool
+
+	host   string
+	redial func() (*net.TCPConn, error)
+	closed bool // the last response said Connection: close
+	buf    []byte
+	r, w   int
+	req    []byte
+	body   []byte
 }
 
 // NewHTTPConn wraps an established connection to host.
@@ -27,15 +39,57 @@ func NewHTTPConn(tc *net.TCPConn, host string) *HTTPConn {
 	return &HTTPConn{tc: tc, host: host, buf: make([]byte, 2048)}
 }
 
-// TCP returns the underlying connection.
-func (h *HTTPConn) TCP() *net.TCPConn { return h.tc }
+// SetRedial sets how a new connection is dialled after a response with
+// `Connection: close`; without it such a connection's next request fails with
+// ErrConnClosed.
+func (h *HTTPConn) SetRedial(f func() (*net.TCPConn, error)) { h.redial = f }
 
-// Abort closes the connection with a reset.
-func (h *HTTPConn) Abort() error { return abort(h.tc) }
+// TCP returns the underlying connection.
+func (h *HTTPConn) TCP() *net.TCPConn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.tc
+}
+
+// Abort closes the connection with a reset; a request under way fails, and no new
+// connection is dialled.
+func (h *HTTPConn) Abort() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.aborted = true
+	return abort(h.tc)
+}
+
+// reopen replaces a connection the server closed with a new one from redial.
+func (h *HTTPConn) reopen() error {
+	if h.redial == nil {
+		return ErrConnClosed
+	}
+	tc, err := h.redial()
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.aborted {
+		_ = abort(tc)
+		return net.ErrClosed
+	}
+	_ = h.tc.Close()
+	h.tc = tc
+	h.closed = false
+	h.r, h.w = 0, 0
+	return nil
+}
 
 // Do sends one request and reads its response. A non-nil body is sent as text/plain with
 // POST. The returned body is valid until the next call.
 func (h *HTTPConn) Do(method, path string, body []byte, deadline time.Time) (int, []byte, error) {
+	if h.closed {
+		if err := h.reopen(); err != nil {
+			return 0, nil, fmt.Errorf("wsclient: %s %s: %w", method, path, err)
+		}
+	}
 	_ = h.tc.SetDeadline(deadline)
 	r := h.req[:0]
 	r = append(r, method...)
@@ -65,10 +119,11 @@ func (h *HTTPConn) readResponse() (int, []byte, error) {
 		end := bytes.Index(h.buf[h.r:h.w], crlfcrlf)
 		if end >= 0 {
 			head := h.buf[h.r : h.r+end+4]
-			status, clen, chunked, err := parseResponseHead(head)
+			status, clen, chunked, closed, err := parseResponseHead(head)
 			if err != nil {
 				return 0, nil, err
 			}
+			h.closed = closed
 			h.r += end + 4
 			if chunked {
 				b, err := h.readChunked()
@@ -154,14 +209,14 @@ func (h *HTTPConn) more() error {
 
 // parseResponseHead reads the status and the body framing from a response head ending
 // with CRLF CRLF. clen is -1 without Content-Length.
-func parseResponseHead(head []byte) (status, clen int, chunked bool, err error) {
+func parseResponseHead(head []byte) (status, clen int, chunked, closed bool, err error) {
 	line, rest, ok := bytes.Cut(head, crlf)
 	if !ok || len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return 0, 0, false, fmt.Errorf("%w: status line %q", ErrResponse, truncate(line))
+		return 0, 0, false, false, fmt.Errorf("%w: status line %q", ErrResponse, truncate(line))
 	}
 	status, err = strconv.Atoi(string(line[9:12]))
 	if err != nil || status < 100 || status > 999 {
-		return 0, 0, false, fmt.Errorf("%w: status line %q", ErrResponse, truncate(line))
+		return 0, 0, false, false, fmt.Errorf("%w: status line %q", ErrResponse, truncate(line))
 	}
 	clen = -1
 	for len(rest) > 0 {
@@ -171,21 +226,23 @@ func parseResponseHead(head []byte) (status, clen int, chunked bool, err error) 
 		}
 		k, v, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return 0, 0, false, fmt.Errorf("%w: header %q", ErrResponse, truncate(line))
+			return 0, 0, false, false, fmt.Errorf("%w: header %q", ErrResponse, truncate(line))
 		}
 		v = bytes.TrimSpace(v)
 		switch {
 		case bytes.EqualFold(k, []byte("Content-Length")):
 			n, cerr := strconv.Atoi(string(v))
 			if cerr != nil || n < 0 {
-				return 0, 0, false, fmt.Errorf("%w: Content-Length %q", ErrResponse, truncate(v))
+				return 0, 0, false, false, fmt.Errorf("%w: Content-Length %q", ErrResponse, truncate(v))
 			}
 			clen = n
 		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(v, []byte("chunked"))
+		case bytes.EqualFold(k, []byte("Connection")):
+			closed = bytes.EqualFold(v, []byte("close"))
 		}
 	}
-	return status, clen, chunked, nil
+	return status, clen, chunked, closed, nil
 }
 
 func parseChunkSize(line []byte) (int, error) {

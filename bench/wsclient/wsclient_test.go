@@ -93,7 +93,7 @@ func TestParseResponseHead(t *testing.T) {
 		{"garbage", 0, 0, false, true},
 	}
 	for _, tt := range tests {
-		status, clen, chunked, err := parseResponseHead([]byte(tt.in))
+		status, clen, chunked, _, err := parseResponseHead([]byte(tt.in))
 		if (err != nil) != tt.isErr || status != tt.status || clen != tt.clen || chunked != tt.chunked {
 			t.Errorf("parseResponseHead(%q) = %d %d %v %v", tt.in, status, clen, chunked, err)
 		}
@@ -253,6 +253,64 @@ func TestHTTPConnKeepAlive(t *testing.T) {
 	}
 }
 
+// A response with Connection: close (sockgate answers a detached polling GET so) ends its
+// connection: the next request goes on a new one from the redial function, and fails
+// clearly without one.
+func TestHTTPConnConnectionClose(t *testing.T) {
+	var conns, requests int
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		w.Header().Set("Connection", "close")
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns++
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	dial := func() (*net.TCPConn, error) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return c.(*net.TCPConn), nil
+	}
+	dl := time.Now().Add(5 * time.Second)
+
+	tc, err := dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHTTPConn(tc, addr)
+	if status, body, err := h.Do("GET", "/", nil, dl); err != nil || status != 200 || string(body) != "ok" {
+		t.Fatalf("first request: %d %q %v", status, body, err)
+	}
+	if _, _, err := h.Do("GET", "/", nil, dl); !errors.Is(err, ErrConnClosed) {
+		t.Fatalf("second request without a redial function: %v, want ErrConnClosed", err)
+	}
+	_ = h.Abort()
+
+	tc, err = dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = NewHTTPConn(tc, addr)
+	h.SetRedial(dial)
+	for i := range 3 {
+		if status, body, err := h.Do("GET", "/", nil, dl); err != nil || status != 200 || string(body) != "ok" {
+			t.Fatalf("request %d with a redial function: %d %q %v", i, status, body, err)
+		}
+	}
+	_ = h.Abort()
+	srv.Close()
+	if requests != 4 || conns != 4 {
+		t.Fatalf("%d requests on %d connections, want 4 on 4", requests, conns)
+	}
+}
+
 func FuzzParsers(f *testing.F) {
 	f.Add([]byte{0x81, 5, 'h', 'e', 'l', 'l', 'o'})
 	f.Add([]byte{0x82, 126, 0, 2, 1, 2})
@@ -262,7 +320,7 @@ func FuzzParsers(f *testing.F) {
 		if _, _, hdr, n, ok, err := parseFrameHeader(b); ok && (err != nil || hdr < 2 || hdr > 10 || n < 0 || n > MaxMessage) {
 			t.Fatalf("parseFrameHeader(% x): hdr %d n %d err %v", b, hdr, n, err)
 		}
-		if status, clen, _, err := parseResponseHead(b); err == nil && (status < 100 || clen < -1) {
+		if status, clen, _, _, err := parseResponseHead(b); err == nil && (status < 100 || clen < -1) {
 			t.Fatalf("parseResponseHead(%q) = %d %d", b, status, clen)
 		}
 		if n, err := parseChunkSize(b); err == nil && n < 0 {
