@@ -132,18 +132,32 @@ func (c *Conn) startPostLocked(w http.ResponseWriter) {
 	c.postRC = rc
 }
 
-// endPostLocked is the end of a POST's read: the connection's next request (a GET that
-// may park for a long time) must not inherit the deadline. c.mu is held.
-func (c *Conn) endPostLocked() {
-	if c.postRC != nil && !c.closed {
-		_ = c.postRC.SetReadDeadline(time.Time{})
-	}
+// endPostLocked ends a POST's read, before its packets are delivered; readErr is the
+// read's error. A body read whole, in a session still open, leaves the connection serving:
+// the read deadline is cleared, since the connection's next request (a GET that may park
+// for a long time) must not inherit it. Otherwise the connection is done and the answer
+// must close it (closeConn): the rest of a body not read whole is not waited for (the
+// deadline goes into the past), and a session that ended during the read has forced the
+// deadline into the past already (abandonPostLocked), which net/http may have taken for
+// the client leaving, ending the context of the connection and of every later request on
+// it. c.mu is held.
+func (c *Conn) endPostLocked(readErr error) (closeConn bool) {
+	rc := c.postRC
 	c.postRC = nil
+	if readErr == nil && !c.closed {
+		_ = rc.SetReadDeadline(time.Time{})
+		return false
+	}
+	_ = rc.SetReadDeadline(time.Now())
+	return true
 }
 
 // abandonPostLocked makes a POST body read in progress fail now: the session has ended,
 // so what it brings would be dropped, and the request must not hold its buffer and
-// goroutine until the client sends the rest. c.mu is held.
+// goroutine until the client sends the rest. Only a read in progress: once the body is
+// read (endPostLocked), a session that ends leaves the connection alone, since a read
+// deadline in the past, even with nothing left to read, makes net/http's background read
+// of the connection fail and cancel the context of its later requests. c.mu is held.
 func (c *Conn) abandonPostLocked() {
 	if c.postRC != nil {
 		_ = c.postRC.SetReadDeadline(time.Now())

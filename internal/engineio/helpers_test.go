@@ -134,7 +134,14 @@ func newEnv(tb testing.TB, cfg Config, h *recorder) *env {
 
 func newEnvWith(tb testing.TB, srv *Server, h *recorder) *env {
 	tb.Helper()
-	ts := httptest.NewServer(srv)
+	return newEnvServing(tb, srv, h, srv)
+}
+
+// newEnvServing is newEnvWith with the HTTP server serving through handler, which
+// wraps srv.
+func newEnvServing(tb testing.TB, srv *Server, h *recorder, handler http.Handler) *env {
+	tb.Helper()
+	ts := httptest.NewServer(handler)
 	tr := &http.Transport{}
 	e := &env{
 		tb:     tb,

@@ -233,11 +233,25 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 	c.startPostLocked(w)
 	c.mu.Unlock()
 
-	status, code := c.readPost(r)
+	body, err := c.readBody(r)
+
+	// The read is over before anything can end the session because of the body (a
+	// refused payload, a close packet, the layer above closing the session from
+	// OnMessage): from here on the session's end leaves the connection alone.
+	c.mu.Lock()
+	if h := c.srv.testHooks.postRead; h != nil {
+		h(c)
+	}
+	closeConn := c.endPostLocked(err)
+	c.mu.Unlock()
+	if closeConn {
+		w.Header()["Connection"] = hdrClose
+	}
+
+	status, code := c.handlePost(body, err)
 
 	c.mu.Lock()
 	c.postActive = false
-	c.endPostLocked()
 	c.mu.Unlock()
 	if status != http.StatusOK {
 		if status != 0 {
@@ -251,10 +265,9 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(bodyOK)
 }
 
-// readPost reads, decodes and delivers a POST body. It closes the session on
-// any failure and returns the HTTP status to answer (0: none).
-func (c *Conn) readPost(r *http.Request) (status, code int) {
-	body, err := c.readBody(r)
+// handlePost decodes and delivers a POST body, or handles the error of its read. It
+// closes the session on any failure and returns the HTTP status to answer (0: none).
+func (c *Conn) handlePost(body []byte, err error) (status, code int) {
 	if err != nil {
 		if errors.Is(err, ErrPayloadTooLarge) {
 			c.shut(ReasonTransportError, err, closeNow, false)

@@ -91,6 +91,7 @@ type Server struct {
 		parked    func(*Conn) // a GET parks
 		detached  func(*Conn) // a parked GET leaves net/http
 		finalized func(*Conn) // a session leaves the table
+		postRead  func(*Conn) // a POST's body has been read, before its read ends (endPostLocked)
 	}
 
 	mu       sync.RWMutex // guards the two fields below
@@ -420,6 +421,7 @@ var (
 	hdrAnyOrigin = []string{"*"}
 	hdrMethods   = []string{"GET,POST,OPTIONS"}
 	hdrLen2      = []string{"2"}
+	hdrClose     = []string{"close"}
 	bodyOK       = []byte("ok")
 )
 
