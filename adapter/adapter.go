@@ -32,7 +32,7 @@ type Adapter interface {
 	SocketRooms(id string) []string
 
 	// Broadcast delivers p to the sockets selected by opts, locally and, unless
-	// opts.Flags.Local, on the other nodes.
+	// opts.Local, on the other nodes.
 	Broadcast(p *Packet, opts BroadcastOptions) error
 	// BroadcastWithAck is Broadcast where every recipient is asked for an ack. clientCount
 	// is called once per node with the number of sockets reached there, ack once per
@@ -88,13 +88,14 @@ type Namespace interface {
 // Socket is a local socket as an adapter sees it.
 type Socket interface {
 	ID() string
-	// Deliver queues p for the socket's connection. It never blocks and may be called with
-	// the adapter's locks held.
-	Deliver(p *Packet, flags Flags)
+	// Deliver queues p for the socket's connection, or drops it when p.Volatile and the
+	// connection cannot take it right now. It never blocks and may be called with the
+	// adapter's locks held.
+	Deliver(p *Packet)
 	// DeliverWithAck registers ack for p.ID on the socket, then delivers p. ack is called at
 	// most once: with the client's reply, or with an Ack carrying Err when the socket goes
 	// away first.
-	DeliverWithAck(p *Packet, flags Flags, ack func(Ack))
+	DeliverWithAck(p *Packet, ack func(Ack))
 	// Info describes the socket for FetchSockets.
 	Info() SocketInfo
 	// Join, Leave and Disconnect serve the cluster-wide operations. The adapter calls them
@@ -106,17 +107,12 @@ type Socket interface {
 
 // BroadcastOptions selects recipients: sockets in any of Rooms (every socket when empty),
 // minus sockets in any of Except. A socket id is also a room holding just that socket.
+// Local and Timeout say how far an operation goes and how long a broadcast with acks
+// waits; whether a recipient may miss a packet is the packet's own Volatile.
 type BroadcastOptions struct {
 	Rooms  []string
 	Except []string
-	Flags  Flags
-}
-
-// Flags modify a broadcast.
-type Flags struct {
-	// Volatile packets are dropped for recipients that cannot take them right now.
-	Volatile bool
-	// Local broadcasts stay on this node.
+	// Local keeps the operation on this node.
 	Local bool
 	// Timeout bounds a broadcast with acks (zero: none). Cluster adapters forward it.
 	Timeout time.Duration
@@ -167,6 +163,9 @@ type Packet struct {
 	// Offset is the connection state recovery offset the packet carries as its last
 	// argument (see WithOffset); empty when it carries none.
 	Offset string
+	// Volatile lets the packet be dropped for recipients whose connection cannot take it
+	// right now (socket.io's volatile flag).
+	Volatile bool
 
 	once sync.Once
 	msgs []*engineio.Message

@@ -68,7 +68,7 @@ func (m *memory) AddAll(s Socket, rooms ...string) {
 		if pr := r.takePendingLocked(id); pr != nil {
 			defer func() {
 				for _, p := range pr.packets {
-					s.Deliver(p, Flags{})
+					s.Deliver(p)
 				}
 			}()
 		}
@@ -172,14 +172,14 @@ func (m *memory) Rooms() []string {
 
 // Broadcast implements Adapter.
 func (m *memory) Broadcast(p *Packet, opts BroadcastOptions) error {
-	if r := m.rec; r != nil && p.Recoverable(opts.Flags) {
+	if r := m.rec; r != nil && p.Recoverable() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		p = r.keepLocked(p, opts)
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	m.applyLocked(opts, func(s Socket) { s.Deliver(p, opts.Flags) })
+	m.applyLocked(opts, func(s Socket) { s.Deliver(p) })
 	return nil
 }
 
@@ -190,7 +190,7 @@ func (m *memory) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount 
 	targets := m.collect(opts)
 	clientCount(len(targets))
 	for _, s := range targets {
-		s.DeliverWithAck(p, opts.Flags, ack)
+		s.DeliverWithAck(p, ack)
 	}
 	return nil
 }

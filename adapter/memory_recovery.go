@@ -102,7 +102,7 @@ func (r *recovery) keepLocked(p *Packet, opts BroadcastOptions) *Packet {
 	q := p.WithOffset(r.offset(r.seq))
 	opts.Rooms = slices.Clone(opts.Rooms)
 	opts.Except = slices.Clone(opts.Except)
-	opts.Flags = Flags{}
+	opts.Local, opts.Timeout = false, 0
 	now := time.Now()
 	r.log = append(r.log, kept{seq: r.seq, at: now, opts: opts, p: q})
 	r.bytes += q.size()

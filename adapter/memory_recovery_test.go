@@ -26,16 +26,16 @@ type recSocket struct {
 }
 
 func (s *recSocket) ID() string { return s.id }
-func (s *recSocket) Deliver(p *Packet, _ Flags) {
+func (s *recSocket) Deliver(p *Packet) {
 	s.mu.Lock()
 	s.offsets = append(s.offsets, p.Offset)
 	s.mu.Unlock()
 }
-func (s *recSocket) DeliverWithAck(p *Packet, f Flags, _ func(Ack)) { s.Deliver(p, f) }
-func (s *recSocket) Info() SocketInfo                               { return SocketInfo{ID: s.id} }
-func (s *recSocket) Join(...string)                                 {}
-func (s *recSocket) Leave(string)                                   {}
-func (s *recSocket) Disconnect(bool)                                {}
+func (s *recSocket) DeliverWithAck(p *Packet, _ func(Ack)) { s.Deliver(p) }
+func (s *recSocket) Info() SocketInfo                      { return SocketInfo{ID: s.id} }
+func (s *recSocket) Join(...string)                        {}
+func (s *recSocket) Leave(string)                          {}
+func (s *recSocket) Disconnect(bool)                       {}
 
 func newRecMemory(tb testing.TB, rc Recovery) *memory {
 	tb.Helper()
@@ -178,10 +178,10 @@ func BenchmarkMemoryBroadcastRoomRecovery(b *testing.B) {
 
 type nopRecSocket struct{ id string }
 
-func (s *nopRecSocket) ID() string                               { return s.id }
-func (s *nopRecSocket) Deliver(*Packet, Flags)                   {}
-func (s *nopRecSocket) DeliverWithAck(*Packet, Flags, func(Ack)) {}
-func (s *nopRecSocket) Info() SocketInfo                         { return SocketInfo{ID: s.id} }
-func (s *nopRecSocket) Join(...string)                           {}
-func (s *nopRecSocket) Leave(string)                             {}
-func (s *nopRecSocket) Disconnect(bool)                          {}
+func (s *nopRecSocket) ID() string                        { return s.id }
+func (s *nopRecSocket) Deliver(*Packet)                   {}
+func (s *nopRecSocket) DeliverWithAck(*Packet, func(Ack)) {}
+func (s *nopRecSocket) Info() SocketInfo                  { return SocketInfo{ID: s.id} }
+func (s *nopRecSocket) Join(...string)                    {}
+func (s *nopRecSocket) Leave(string)                      {}
+func (s *nopRecSocket) Disconnect(bool)                   {}

@@ -31,10 +31,10 @@ func BenchmarkMemoryBroadcastRoom(b *testing.B) {
 
 type nopSocket struct{ id string }
 
-func (s *nopSocket) ID() string                                                       { return s.id }
-func (s *nopSocket) Deliver(*adapter.Packet, adapter.Flags)                           {}
-func (s *nopSocket) DeliverWithAck(*adapter.Packet, adapter.Flags, func(adapter.Ack)) {}
-func (s *nopSocket) Info() adapter.SocketInfo                                         { return adapter.SocketInfo{ID: s.id} }
-func (s *nopSocket) Join(...string)                                                   {}
-func (s *nopSocket) Leave(string)                                                     {}
-func (s *nopSocket) Disconnect(bool)                                                  {}
+func (s *nopSocket) ID() string                                        { return s.id }
+func (s *nopSocket) Deliver(*adapter.Packet)                           {}
+func (s *nopSocket) DeliverWithAck(*adapter.Packet, func(adapter.Ack)) {}
+func (s *nopSocket) Info() adapter.SocketInfo                          { return adapter.SocketInfo{ID: s.id} }
+func (s *nopSocket) Join(...string)                                    {}
+func (s *nopSocket) Leave(string)                                      {}
+func (s *nopSocket) Disconnect(bool)                                   {}

@@ -96,10 +96,10 @@ type SessionStore interface {
 	RestoreSession(ctx context.Context, pid, offset string) (*Session, error)
 }
 
-// Recoverable reports whether p, broadcast with flags, gets an offset and is kept
-// for connection state recovery. socket.io's rule: an event that asks for no
-// acknowledgement and is not volatile.
-func (p *Packet) Recoverable(flags Flags) bool { return !p.HasID && !flags.Volatile }
+// Recoverable reports whether p gets an offset and is kept for connection state
+// recovery. socket.io's rule: an event that asks for no acknowledgement and is not
+// volatile.
+func (p *Packet) Recoverable() bool { return !p.HasID && !p.Volatile }
 
 // Includes reports whether a packet broadcast with o reaches a socket in sessionRooms
 // (its rooms, its own id included): no rooms or one of them, and none of the exceptions.
@@ -151,6 +151,7 @@ func (p *Packet) WithOffset(offset string) *Packet {
 		ID:          p.ID,
 		HasID:       p.HasID,
 		Offset:      offset,
+		Volatile:    p.Volatile,
 	}
 }
 

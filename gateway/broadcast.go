@@ -14,10 +14,12 @@ import (
 // an immutable value: every method returns a new operator, so one can be kept and reused
 // from several goroutines.
 type BroadcastOperator struct {
-	nsp    *Namespace
-	rooms  []string
-	except []string
-	flags  adapter.Flags
+	nsp      *Namespace
+	rooms    []string
+	except   []string
+	volatile bool
+	local    bool
+	timeout  time.Duration
 }
 
 // To adds rooms to the selection (a socket id is a room holding that socket).
@@ -34,24 +36,24 @@ func (o BroadcastOperator) Except(rooms ...string) BroadcastOperator {
 
 // Volatile lets the packet be dropped for clients that cannot take it right now.
 func (o BroadcastOperator) Volatile() BroadcastOperator {
-	o.flags.Volatile = true
+	o.volatile = true
 	return o
 }
 
 // Local keeps the broadcast on this node of a cluster.
 func (o BroadcastOperator) Local() BroadcastOperator {
-	o.flags.Local = true
+	o.local = true
 	return o
 }
 
 // Timeout sets how long EmitWithAck waits for acknowledgements.
 func (o BroadcastOperator) Timeout(d time.Duration) BroadcastOperator {
-	o.flags.Timeout = d
+	o.timeout = d
 	return o
 }
 
 func (o BroadcastOperator) opts() adapter.BroadcastOptions {
-	return adapter.BroadcastOptions{Rooms: o.rooms, Except: o.except, Flags: o.flags}
+	return adapter.BroadcastOptions{Rooms: o.rooms, Except: o.except, Local: o.local, Timeout: o.timeout}
 }
 
 // Emit sends an event to every selected socket. The packet is encoded once and the same
@@ -61,6 +63,7 @@ func (o BroadcastOperator) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	p.Volatile = o.volatile
 	return o.nsp.adapter.Broadcast(p, o.opts())
 }
 
@@ -73,9 +76,10 @@ func (o BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		return nil, err
 	}
 	p.ID, p.HasID = o.nsp.ackIDs.Add(1)-1, true
-	if o.flags.Timeout > 0 {
+	p.Volatile = o.volatile
+	if o.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.flags.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
 	servers, err := o.nsp.adapter.ServerCount(ctx)

@@ -122,7 +122,7 @@ func (s *Socket) restore(st adapter.SessionStore) ([]string, bool) {
 		return nil, false
 	}
 	for _, p := range sess.MissedPackets {
-		s.deliver(p, adapter.Flags{})
+		s.deliver(p)
 	}
 	return sess.Rooms, true
 }
@@ -146,9 +146,9 @@ func isJSONString(raw json.RawMessage) bool { return len(raw) > 1 && raw[0] == '
 // registered.
 type lostSocket struct{ id string }
 
-func (l lostSocket) ID() string                           { return l.id }
-func (lostSocket) Deliver(*adapter.Packet, adapter.Flags) {}
-func (lostSocket) DeliverWithAck(_ *adapter.Packet, _ adapter.Flags, a func(adapter.Ack)) {
+func (l lostSocket) ID() string            { return l.id }
+func (lostSocket) Deliver(*adapter.Packet) {}
+func (lostSocket) DeliverWithAck(_ *adapter.Packet, a func(adapter.Ack)) {
 	a(adapter.Ack{Err: ErrDisconnected})
 }
 func (l lostSocket) Info() adapter.SocketInfo { return adapter.SocketInfo{ID: l.id} }

@@ -21,11 +21,11 @@ var _ adapter.Socket = adapterSocket{}
 func (a adapterSocket) ID() string { return a.s.id }
 
 // Deliver queues an encoded packet for the socket's connection.
-func (a adapterSocket) Deliver(p *adapter.Packet, flags adapter.Flags) { a.s.deliver(p, flags) }
+func (a adapterSocket) Deliver(p *adapter.Packet) { a.s.deliver(p) }
 
 // DeliverWithAck registers ack for p.ID and delivers p.
-func (a adapterSocket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
-	a.s.deliverWithAck(p, flags, ack)
+func (a adapterSocket) DeliverWithAck(p *adapter.Packet, ack func(adapter.Ack)) {
+	a.s.deliverWithAck(p, ack)
 }
 
 // Info describes the socket for FetchSockets.
@@ -49,11 +49,11 @@ func (a adapterSocket) Disconnect(closeConn bool) {
 	}
 }
 
-func (s *Socket) deliver(p *adapter.Packet, flags adapter.Flags) {
-	s.send(packetMessagesOf(p), flags.Volatile)
+func (s *Socket) deliver(p *adapter.Packet) {
+	s.send(packetMessagesOf(p), p.Volatile)
 }
 
-func (s *Socket) deliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
+func (s *Socket) deliverWithAck(p *adapter.Packet, ack func(adapter.Ack)) {
 	s.nsp.srv.active.add(1)
 	var once sync.Once
 	wrapped := func(a adapter.Ack) {
@@ -73,5 +73,5 @@ func (s *Socket) deliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func
 	}
 	s.acks[p.ID] = wrapped
 	s.mu.Unlock()
-	s.deliver(p, flags)
+	s.deliver(p)
 }

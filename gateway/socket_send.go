@@ -26,7 +26,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 		// yet: such emits go straight to it.
 		return s.nsp.adapter.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{s.id}})
 	}
-	s.deliver(p, adapter.Flags{})
+	s.deliver(p)
 	return nil
 }
 
@@ -39,7 +39,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	}
 	p.ID, p.HasID = s.nsp.ackIDs.Add(1)-1, true
 	ch := make(chan adapter.Ack, 1)
-	s.deliverWithAck(p, adapter.Flags{}, func(a adapter.Ack) { ch <- a })
+	s.deliverWithAck(p, func(a adapter.Ack) { ch <- a })
 	select {
 	case a := <-ch:
 		if a.Err != nil {

@@ -94,7 +94,6 @@ type Socket struct {
 
 	mu           sync.Mutex
 	delivered    []*adapter.Packet
-	flags        []adapter.Flags
 	acks         map[int64]func(adapter.Ack)
 	disconnected bool
 	closeConn    bool
@@ -113,22 +112,21 @@ func NewSocket(a adapter.Adapter, id string) *Socket {
 func (s *Socket) ID() string { return s.IDValue }
 
 // Deliver implements adapter.Socket.
-func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
+func (s *Socket) Deliver(p *adapter.Packet) {
 	s.mu.Lock()
 	s.delivered = append(s.delivered, p)
-	s.flags = append(s.flags, flags)
 	s.mu.Unlock()
 }
 
 // DeliverWithAck implements adapter.Socket.
-func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, ack func(adapter.Ack)) {
+func (s *Socket) DeliverWithAck(p *adapter.Packet, ack func(adapter.Ack)) {
 	s.mu.Lock()
 	if s.acks == nil {
 		s.acks = make(map[int64]func(adapter.Ack))
 	}
 	s.acks[p.ID] = ack
 	s.mu.Unlock()
-	s.Deliver(p, flags)
+	s.Deliver(p)
 }
 
 // Answer acknowledges packet id with data, as the client would.
@@ -303,12 +301,10 @@ func testBroadcastSelection(t *testing.T, a adapter.Adapter) {
 		}
 	}
 	p := packet("v")
-	_ = a.Broadcast(p, adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}})
-	s3.mu.Lock()
-	volatile := s3.flags[len(s3.flags)-1].Volatile
-	s3.mu.Unlock()
-	if !volatile {
-		t.Error("the Volatile flag did not reach the socket")
+	p.Volatile = true
+	_ = a.Broadcast(p, adapter.BroadcastOptions{})
+	if d := s3.Delivered(); len(d) == 0 || !d[len(d)-1].Volatile {
+		t.Error("the volatile packet did not reach the socket as volatile")
 	}
 }
 

@@ -214,12 +214,12 @@ func testClusterBroadcast(t *testing.T, c *cluster) {
 func testClusterFlags(t *testing.T, c *cluster) {
 	socks := c.spread(len(c.nodes))
 	remote := socks[1]
-	if err := c.nodes[0].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["vol"]`)},
-		adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}}); err != nil {
+	if err := c.nodes[0].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["vol"]`), Volatile: true},
+		adapter.BroadcastOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.nodes[0].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["local"]`)},
-		adapter.BroadcastOptions{Flags: adapter.Flags{Local: true}}); err != nil {
+		adapter.BroadcastOptions{Local: true}); err != nil {
 		t.Fatal(err)
 	}
 	c.settle(t, 0, socks)
@@ -233,9 +233,9 @@ func testClusterFlags(t *testing.T, c *cluster) {
 	}
 	remote.mu.Lock()
 	defer remote.mu.Unlock()
-	for i, p := range remote.delivered {
+	for _, p := range remote.delivered {
 		if string(p.Data) == `["vol"]` {
-			if !remote.flags[i].Volatile {
+			if !p.Volatile {
 				t.Error("the volatile flag did not cross the cluster")
 			}
 			return
@@ -305,7 +305,7 @@ func testClusterAcks(t *testing.T, c *cluster) {
 	var mu sync.Mutex
 	var counts []int
 	var acks []string
-	err := c.nodes[0].BroadcastWithAck(p, adapter.BroadcastOptions{Rooms: []string{"r"}, Flags: adapter.Flags{Timeout: clusterWait}},
+	err := c.nodes[0].BroadcastWithAck(p, adapter.BroadcastOptions{Rooms: []string{"r"}, Timeout: clusterWait},
 		func(n int) { mu.Lock(); counts = append(counts, n); mu.Unlock() },
 		func(a adapter.Ack) { mu.Lock(); acks = append(acks, string(a.Data)); mu.Unlock() })
 	if err != nil {

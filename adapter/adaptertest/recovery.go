@@ -109,8 +109,8 @@ func testOffsets(t *testing.T, a adapter.Adapter, _ adapter.SessionStore) {
 	if p1.Offset == p2.Offset {
 		t.Fatalf("two packets share the offset %q", p1.Offset)
 	}
-	volatile := &adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["v",1]`)}
-	_ = a.Broadcast(volatile, adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}})
+	volatile := &adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["v",1]`), Volatile: true}
+	_ = a.Broadcast(volatile, adapter.BroadcastOptions{})
 	if p := last(t, s); p.Offset != "" || string(p.Data) != `["v",1]` {
 		t.Fatalf("volatile packet delivered as %s (Offset %q), want it unchanged", p.Data, p.Offset)
 	}
@@ -135,8 +135,8 @@ func testRestore(t *testing.T, a adapter.Adapter, st adapter.SessionStore) {
 	broadcast(t, a, "but-s1", adapter.BroadcastOptions{Except: []string{"s1"}})
 	broadcast(t, a, "but-r", adapter.BroadcastOptions{Except: []string{"r"}})
 	broadcast(t, a, "direct", adapter.BroadcastOptions{Rooms: []string{"s1"}})
-	_ = a.Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["volatile"]`)},
-		adapter.BroadcastOptions{Flags: adapter.Flags{Volatile: true}})
+	_ = a.Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(`["volatile"]`), Volatile: true},
+		adapter.BroadcastOptions{})
 	broadcast(t, a, "all", adapter.BroadcastOptions{})
 	_ = s2
 

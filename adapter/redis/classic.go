@@ -337,7 +337,7 @@ func (a *Adapter) publish(channel string, msg []byte) error {
 // when there is exactly one room.
 func (a *Adapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOptions) error {
 	err := a.local.Broadcast(p, opts)
-	if opts.Flags.Local {
+	if opts.Local {
 		return err
 	}
 	var buf bytes.Buffer
@@ -351,7 +351,7 @@ func (a *Adapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOptions) er
 	if err := encodePacket(enc, p, a.ns.Name(), true); err != nil {
 		return err
 	}
-	if err := encodeOpts(enc, opts, true); err != nil {
+	if err := encodeOpts(enc, opts, p.Volatile, true); err != nil {
 		return err
 	}
 	channel := a.channel
@@ -384,8 +384,8 @@ func encodePacket(enc *msgpack.Encoder, p *adapter.Packet, nsp string, withNsp b
 }
 
 // encodeOpts writes {rooms, except[, flags]}; flags is always present when asked for
-// ({} when empty), timeout in milliseconds.
-func encodeOpts(enc *msgpack.Encoder, opts adapter.BroadcastOptions, withFlags bool) error {
+// ({} when empty), timeout in milliseconds, volatile that of the packet.
+func encodeOpts(enc *msgpack.Encoder, opts adapter.BroadcastOptions, volatile, withFlags bool) error {
 	n := 2
 	if withFlags {
 		n = 3
@@ -400,20 +400,20 @@ func encodeOpts(enc *msgpack.Encoder, opts adapter.BroadcastOptions, withFlags b
 	}
 	_ = enc.EncodeString("flags")
 	var nf int
-	if opts.Flags.Volatile {
+	if volatile {
 		nf++
 	}
-	if opts.Flags.Timeout > 0 {
+	if opts.Timeout > 0 {
 		nf++
 	}
 	_ = enc.EncodeMapLen(nf)
-	if opts.Flags.Volatile {
+	if volatile {
 		_ = enc.EncodeString("volatile")
 		_ = enc.EncodeBool(true)
 	}
-	if opts.Flags.Timeout > 0 {
+	if opts.Timeout > 0 {
 		_ = enc.EncodeString("timeout")
-		_ = enc.EncodeInt(opts.Flags.Timeout.Milliseconds())
+		_ = enc.EncodeInt(opts.Timeout.Milliseconds())
 	}
 	return nil
 }
@@ -441,14 +441,14 @@ func (o *wireOpts) options() adapter.BroadcastOptions {
 		return adapter.BroadcastOptions{}
 	}
 	return adapter.BroadcastOptions{
-		Rooms:  roomList(o.Rooms),
-		Except: roomList(o.Except),
-		Flags: adapter.Flags{
-			Volatile: o.Flags.Volatile,
-			Timeout:  time.Duration(o.Flags.Timeout * float64(time.Millisecond)),
-		},
+		Rooms:   roomList(o.Rooms),
+		Except:  roomList(o.Except),
+		Timeout: time.Duration(o.Flags.Timeout * float64(time.Millisecond)),
 	}
 }
+
+// volatile reports the volatile flag, which the receiving node sets on the packet.
+func (o *wireOpts) volatile() bool { return o != nil && o.Flags.Volatile }
 
 // wirePacket is the socket.io-parser packet object of a broadcast.
 type wirePacket struct {
@@ -504,8 +504,9 @@ func (a *Adapter) onBroadcast(channel string, msg []byte) {
 	if len(parts) > 2 {
 		_ = json.Unmarshal(parts[2], &wo)
 	}
+	p.Volatile = wo.volatile()
 	opts := wo.options()
-	opts.Flags.Timeout = 0
+	opts.Timeout = 0
 	_ = a.local.Broadcast(p, opts)
 }
 
@@ -674,7 +675,7 @@ func (a *Adapter) answer(r *wireRequest) {
 func (a *Adapter) applyRemote(r *wireRequest) {
 	if r.Opts != nil {
 		opts := r.Opts.options()
-		opts.Flags = adapter.Flags{}
+		opts.Timeout = 0
 		switch r.Type {
 		case typeRemoteJoin:
 			a.local.AddSockets(opts, roomList(r.Rooms))
@@ -714,7 +715,7 @@ func (a *Adapter) applyRemote(r *wireRequest) {
 func (a *Adapter) answerBroadcast(r *wireRequest, p *adapter.Packet) {
 	p.ID, p.HasID = a.ns.NewAckID(), true
 	opts := r.Opts.options()
-	opts.Flags = adapter.Flags{}
+	opts.Timeout = 0
 	_ = a.local.BroadcastWithAck(p, opts,
 		func(n int) {
 			msg, _ := json.Marshal(struct {
@@ -886,9 +887,9 @@ func (a *Adapter) await(ctx context.Context, r *request, timeoutMsg func() strin
 }
 
 // BroadcastWithAck implements adapter.Adapter. The other nodes report their client count
-// and each acknowledgement until opts.Flags.Timeout (RequestsTimeout when zero) passes.
+// and each acknowledgement until opts.Timeout (RequestsTimeout when zero) passes.
 func (a *Adapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOptions, clientCount func(int), ack func(adapter.Ack)) error {
-	if !opts.Flags.Local {
+	if !opts.Local {
 		id := uid6()
 		var buf bytes.Buffer
 		enc := msgpack.NewEncoder(&buf)
@@ -904,10 +905,10 @@ func (a *Adapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOpti
 			return err
 		}
 		_ = enc.EncodeString("opts")
-		_ = encodeOpts(enc, opts, true)
+		_ = encodeOpts(enc, opts, p.Volatile, true)
 
 		// Registered before publishing: the echo of this request must be recognised.
-		timeout := orDefault(opts.Flags.Timeout, a.c.cfg.RequestsTimeout)
+		timeout := orDefault(opts.Timeout, a.c.cfg.RequestsTimeout)
 		ar := &ackRequest{clientCount: clientCount, ack: ack}
 		a.reqMu.Lock()
 		a.ackRequests[id] = ar
@@ -934,7 +935,7 @@ func (a *Adapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOpti
 // FetchSockets implements adapter.Adapter: local sockets plus those of every other node.
 func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
 	local, _ := a.local.FetchSockets(ctx, opts)
-	if opts.Flags.Local {
+	if opts.Local {
 		return local, nil
 	}
 	numSub, err := a.ServerCount(ctx)
@@ -1004,7 +1005,7 @@ func nonNil(s []string) []string {
 // remoteOp applies a join, leave or disconnect locally and publishes it for the other
 // nodes (which ignore it when it comes back here).
 func (a *Adapter) remoteOp(typ int, opts adapter.BroadcastOptions, fields map[string]any) {
-	if opts.Flags.Local {
+	if opts.Local {
 		return
 	}
 	fields["uid"] = a.uid

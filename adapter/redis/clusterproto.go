@@ -180,14 +180,15 @@ func (c *clusterAdapter) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), c.timeout)
 }
 
-// wireOptsOf is {rooms, except, flags} for the cluster protocol.
-func wireOptsOf(opts adapter.BroadcastOptions) map[string]any {
+// wireOptsOf is {rooms, except, flags} for the cluster protocol; volatile is that of the
+// packet broadcast.
+func wireOptsOf(opts adapter.BroadcastOptions, volatile bool) map[string]any {
 	flags := map[string]any{}
-	if opts.Flags.Volatile {
+	if volatile {
 		flags["volatile"] = true
 	}
-	if opts.Flags.Timeout > 0 {
-		flags["timeout"] = opts.Flags.Timeout.Milliseconds()
+	if opts.Timeout > 0 {
+		flags["timeout"] = opts.Timeout.Milliseconds()
 	}
 	return map[string]any{"rooms": nonNil(opts.Rooms), "except": nonNil(opts.Except), "flags": flags}
 }
@@ -199,11 +200,11 @@ type packetJSON struct {
 }
 
 func (c *clusterAdapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOptions) error {
-	if opts.Flags.Local {
+	if opts.Local {
 		c.deliver(p, opts, "")
 		return nil
 	}
-	m := c.message(msgBroadcast, map[string]any{"packet": packetJSON{2, p.Data}, "opts": wireOptsOf(opts)}, p.Attachments)
+	m := c.message(msgBroadcast, map[string]any{"packet": packetJSON{2, p.Data}, "opts": wireOptsOf(opts, p.Volatile)}, p.Attachments)
 	ctx, cancel := c.ctx()
 	defer cancel()
 	offset, err := c.t.publish(ctx, m, &opts, false)
@@ -212,18 +213,18 @@ func (c *clusterAdapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOpti
 }
 
 func (c *clusterAdapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOptions, clientCount func(int), ack func(adapter.Ack)) error {
-	if !opts.Flags.Local {
+	if !opts.Local {
 		id := hexID()
 		ar := &ackRequest{clientCount: clientCount, ack: ack}
 		c.reqMu.Lock()
 		c.ackRequests[id] = ar
-		ar.timer = time.AfterFunc(orDefault(opts.Flags.Timeout, c.timeout), func() {
+		ar.timer = time.AfterFunc(orDefault(opts.Timeout, c.timeout), func() {
 			c.reqMu.Lock()
 			delete(c.ackRequests, id)
 			c.reqMu.Unlock()
 		})
 		c.reqMu.Unlock()
-		m := c.message(msgBroadcast, map[string]any{"packet": packetJSON{2, p.Data}, "requestId": id, "opts": wireOptsOf(opts)}, p.Attachments)
+		m := c.message(msgBroadcast, map[string]any{"packet": packetJSON{2, p.Data}, "requestId": id, "opts": wireOptsOf(opts, p.Volatile)}, p.Attachments)
 		ctx, cancel := c.ctx()
 		start := time.Now()
 		_, err := c.t.publish(ctx, m, &opts, true)
@@ -241,10 +242,10 @@ func (c *clusterAdapter) BroadcastWithAck(p *adapter.Packet, opts adapter.Broadc
 }
 
 func (c *clusterAdapter) op(typ int, opts adapter.BroadcastOptions, data map[string]any) {
-	if opts.Flags.Local {
+	if opts.Local {
 		return
 	}
-	data["opts"] = wireOptsOf(adapter.BroadcastOptions{Rooms: opts.Rooms, Except: opts.Except})
+	data["opts"] = wireOptsOf(adapter.BroadcastOptions{Rooms: opts.Rooms, Except: opts.Except}, false)
 	ctx, cancel := c.ctx()
 	defer cancel()
 	start := time.Now()
@@ -317,7 +318,7 @@ func (c *clusterAdapter) await(ctx context.Context, r *request, timeout time.Dur
 
 func (c *clusterAdapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
 	local, _ := c.local.FetchSockets(ctx, opts)
-	if opts.Flags.Local {
+	if opts.Local {
 		return local, nil
 	}
 	n, err := c.ServerCount(ctx)
@@ -330,14 +331,14 @@ func (c *clusterAdapter) FetchSockets(ctx context.Context, opts adapter.Broadcas
 	id, r := c.startRequest(msgFetchSockets, n-1)
 	defer c.endRequest(id)
 	r.sockets = local
-	m := c.message(msgFetchSockets, map[string]any{"opts": wireOptsOf(opts), "requestId": id}, nil)
+	m := c.message(msgFetchSockets, map[string]any{"opts": wireOptsOf(opts, false), "requestId": id}, nil)
 	pctx, cancel := c.ctx()
 	_, err = c.t.publish(pctx, m, nil, true)
 	cancel()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.await(ctx, r, orDefault(opts.Flags.Timeout, c.timeout)); err != nil {
+	if err := c.await(ctx, r, orDefault(opts.Timeout, c.timeout)); err != nil {
 		return nil, err
 	}
 	c.reqMu.Lock()
@@ -401,14 +402,15 @@ func (c *clusterAdapter) onMessage(m *clusterMessage, offset string) {
 		}
 		opts := d.Opts.options()
 		if len(d.RequestID) == 0 {
-			opts.Flags.Timeout = 0
+			p.Volatile = d.Opts.volatile()
+			opts.Timeout = 0
 			c.deliver(p, opts, offset)
 			return
 		}
 		requester, reqID := m.UID, d.RequestID
 		c.goFn(func() {
 			p.ID, p.HasID = c.ns.NewAckID(), true
-			opts.Flags = adapter.Flags{}
+			opts.Timeout = 0
 			_ = c.local.BroadcastWithAck(p, opts,
 				func(n int) {
 					c.respond(requester, msgBroadcastClientCount, map[string]any{"requestId": reqID, "clientCount": n}, nil)

@@ -26,7 +26,7 @@ func TestBroadcastBytesMatchNode(t *testing.T) {
 	if err := encodePacket(enc, p, "/", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := encodeOpts(enc, adapter.BroadcastOptions{Rooms: []string{"room1"}}, true); err != nil {
+	if err := encodeOpts(enc, adapter.BroadcastOptions{Rooms: []string{"room1"}}, false, true); err != nil {
 		t.Fatal(err)
 	}
 	if got := hex.EncodeToString(buf.Bytes()); got != nodeRoomBroadcast {
@@ -45,7 +45,7 @@ func TestBroadcastBytesMatchNode(t *testing.T) {
 func TestFlagsOnTheWire(t *testing.T) {
 	var buf bytes.Buffer
 	enc := msgpack.NewEncoder(&buf)
-	_ = encodeOpts(enc, adapter.BroadcastOptions{Except: []string{"sid"}, Flags: adapter.Flags{Volatile: true, Timeout: 2 * time.Second}}, true)
+	_ = encodeOpts(enc, adapter.BroadcastOptions{Except: []string{"sid"}, Timeout: 2 * time.Second}, true, true)
 	data, _, err := decodeMessage(append([]byte{}, buf.Bytes()...))
 	if err != nil {
 		t.Fatal(err)

@@ -411,7 +411,7 @@ func (a *StreamsAdapter) AddAll(sock adapter.Socket, rooms ...string) {
 	p.timer.Stop()
 	a.restored[sock.ID()] = p.last
 	for _, pk := range p.buf {
-		sock.Deliver(pk, adapter.Flags{})
+		sock.Deliver(pk)
 	}
 }
 
@@ -483,7 +483,7 @@ func (a *StreamsAdapter) ServerCount(ctx context.Context) (int, error) { return 
 
 // deliver hands a broadcast to the local sockets, with its offset when recovery is on.
 func (a *StreamsAdapter) deliver(p *adapter.Packet, opts adapter.BroadcastOptions, offset string) {
-	if !a.rec.Enabled() || offset == "" || !p.Recoverable(opts.Flags) {
+	if !a.rec.Enabled() || offset == "" || !p.Recoverable() {
 		_ = a.c.local.Broadcast(p, opts)
 		return
 	}
