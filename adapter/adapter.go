@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sockgate/sockgate/internal/adapterpacket"
 	"github.com/sockgate/sockgate/internal/engineio"
 	"github.com/sockgate/sockgate/internal/socketio"
 	"github.com/sockgate/sockgate/internal/wire"
@@ -171,11 +172,11 @@ type Packet struct {
 	msgs []*engineio.Message
 }
 
-func init() { wire.PacketMessages = (*Packet).messages }
+func init() { adapterpacket.Messages = (*Packet).messages }
 
 // messages returns the Engine.IO messages that carry p: the text packet followed by one
 // binary message per attachment. They are built on the first call and shared afterwards.
-// The server reaches it through wire.PacketMessages, so that no exported method names an
+// The server reaches it through adapterpacket.Messages, so that no exported method names an
 // internal type.
 func (p *Packet) messages() []*engineio.Message {
 	p.once.Do(func() {

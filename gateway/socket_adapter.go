@@ -5,12 +5,12 @@ import (
 	"sync"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/adapterpacket"
 	"github.com/sockgate/sockgate/internal/engineio"
-	"github.com/sockgate/sockgate/internal/wire"
 )
 
 // packetMessages returns the shared encoded messages of a broadcast packet.
-var packetMessagesOf = wire.PacketMessages.(func(*adapter.Packet) []*engineio.Message)
+var packetMessagesOf = adapterpacket.Messages.(func(*adapter.Packet) []*engineio.Message)
 
 // adapterSocket is the face a socket shows its namespace's adapter. It keeps the methods
 // adapters need off the Socket that applications hold.

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/sockgate/sockgate/adapter"
+	"github.com/sockgate/sockgate/internal/adapterpacket"
 	"github.com/sockgate/sockgate/internal/engineio"
-	"github.com/sockgate/sockgate/internal/wire"
 )
 
 // Factory returns the adapter factories of n nodes joined in one fresh cluster (for a
@@ -376,7 +376,7 @@ func testBroadcastSharesPacket(t *testing.T, a adapter.Adapter) {
 	if len(d1) != 1 || len(d2) != 1 || d1[0] != p || d2[0] != p {
 		t.Fatal("recipients did not get the same packet")
 	}
-	messages := wire.PacketMessages.(func(*adapter.Packet) []*engineio.Message)
+	messages := adapterpacket.Messages.(func(*adapter.Packet) []*engineio.Message)
 	m1, m2 := messages(p), messages(p)
 	if len(m1) != 1 || m1[0] != m2[0] {
 		t.Fatal("Packet.Messages encoded more than once")

@@ -6,12 +6,6 @@ import (
 	"github.com/sockgate/sockgate/internal/socketio"
 )
 
-// PacketMessages is the accessor of an adapter.Packet's encoded messages, a
-// func(*adapter.Packet) []*engineio.Message set by package adapter (which this package
-// cannot name without an import cycle). The messages are encoded once per packet and
-// shared by every recipient.
-var PacketMessages any
-
 // Messages encodes p as one Engine.IO text message followed by one binary message per
 // attachment. The packet type must already say whether it is binary (5, 6) when p has
 // attachments. The result may be shared by any number of connections.
