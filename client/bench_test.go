@@ -1,14 +1,12 @@
 package client_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/sockgate/sockgate/client"
 	"github.com/sockgate/sockgate/gateway"
+	"github.com/sockgate/sockgate/internal/testproc"
 )
 
 // benchServerEnv makes the test binary a sockgate server (see TestMain), so that a
@@ -44,29 +43,10 @@ func serveBenchServer() {
 	os.Exit(0)
 }
 
-// startBenchServer runs this test binary as a server process, killed by its pid when the
-// benchmark ends.
+// startBenchServer runs this test binary as a server process, stopped when the benchmark
+// ends.
 func startBenchServer(b *testing.B) string {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = stdin.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
+	line, err := testproc.Start(b, benchServerEnv+"=1").ReadLine()
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
 	if err != nil || !ok {
 		b.Fatalf("server process: %q, %v", line, err)

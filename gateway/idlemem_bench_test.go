@@ -1,11 +1,8 @@
 package gateway_test
 
 import (
-	"bufio"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -14,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sockgate/sockgate/gateway"
+	"github.com/sockgate/sockgate/internal/testproc"
 	"github.com/sockgate/sockgate/metrics"
 )
 
@@ -79,27 +77,14 @@ func idleHeapOnce(b *testing.B, setup func(*testing.B) (gateway.Config, []gatewa
 	srv.OnConnection(func(s *gateway.Socket) { _, _ = s.Context(), s.Handshake() })
 	before := liveHeap()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", gateway.IdleClientsEnv, hs.Listener.Addr(), idleSessions))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
+	clients := testproc.Start(b, fmt.Sprintf("%s=%s %d", gateway.IdleClientsEnv, hs.Listener.Addr(), idleSessions))
 	defer func() {
-		stdin.Close() // the clients close their sessions and exit
-		if err := cmd.Wait(); err != nil {
+		// The clients close their sessions and exit.
+		if err := clients.Stop(); err != nil {
 			b.Errorf("client process: %v", err)
 		}
 	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	line, err := clients.ReadLine()
 	if strings.TrimSpace(line) != "ready" {
 		b.Fatalf("client process: %q, %v", line, err)
 	}
