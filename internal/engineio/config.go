@@ -34,8 +34,8 @@ type Config struct {
 	// close 1013; polling: 503). Zero: 64 MiB.
 	MaxBufferedBytes int64
 	// PostReadTimeout bounds the reading of one polling POST body; a POST still
-	// sending after it is dropped and its session closed. A POST whose session
-	// ends meanwhile is abandoned at once. Zero: 10s.
+	// sending after it is answered 400, its connection and its session closed. A
+	// POST whose session ends meanwhile is abandoned at once, the same way. Zero: 10s.
 	PostReadTimeout time.Duration
 	// MaxConnections is the most sessions the server holds at once; a handshake
 	// beyond it gets 403 {"code":4,"message":"Server full: ..."}. Zero: no limit.

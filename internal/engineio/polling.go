@@ -254,9 +254,7 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 	c.postActive = false
 	c.mu.Unlock()
 	if status != http.StatusOK {
-		if status != 0 {
-			writeError(w, status, code)
-		}
+		writeError(w, status, code)
 		return
 	}
 	h := w.Header()
@@ -266,7 +264,7 @@ func (c *Conn) pollPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // handlePost decodes and delivers a POST body, or handles the error of its read. It
-// closes the session on any failure and returns the HTTP status to answer (0: none).
+// closes the session on any failure and returns the HTTP status to answer.
 func (c *Conn) handlePost(body []byte, err error) (status, code int) {
 	if err != nil {
 		if errors.Is(err, ErrPayloadTooLarge) {
@@ -277,8 +275,11 @@ func (c *Conn) handlePost(body []byte, err error) (status, code int) {
 			c.shut(ReasonTransportError, err, closeNow, false)
 			return http.StatusServiceUnavailable, CodeBadRequest
 		}
+		// A client still there (its body stalled past PostReadTimeout, or its session
+		// ended meanwhile) learns that its packets were dropped; an empty 200 would tell
+		// it they were delivered. To a client that left, the answer goes nowhere.
 		c.shut(ReasonTransportClose, fmt.Errorf("%w: %w", ErrPollAborted, err), closeNow, false)
-		return 0, 0
+		return http.StatusBadRequest, CodeBadRequest
 	}
 	if !utf8.Valid(body) {
 		// Checked before any packet is delivered: the text would otherwise be relayed

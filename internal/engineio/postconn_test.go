@@ -167,10 +167,11 @@ func postCloses(tb testing.TB, e *env, sid, payload string) (int, bool) {
 	return resp.StatusCode, resp.Close
 }
 
-// A POST whose body is not read whole (announced over MaxPayload, or stalled past
-// PostReadTimeout) is answered, and its connection closed, without waiting for the rest
-// of the body: net/http would otherwise read the rest, up to 256 KiB, before it lets the
-// connection go.
+// A POST whose body is not read whole (announced over MaxPayload, stalled past
+// PostReadTimeout, or cut by the end of its session) is answered with an error, and its
+// connection closed, without waiting for the rest of the body: net/http would otherwise
+// read the rest, up to 256 KiB, before it lets the connection go. A client still sending
+// must not take its dropped packets for delivered (an empty 200, before).
 func TestPostNotReadWholeClosesConnection(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -178,7 +179,8 @@ func TestPostNotReadWholeClosesConnection(t *testing.T) {
 		status int
 	}{
 		{"over MaxPayload", Config{PingInterval: time.Hour, PingTimeout: time.Hour, MaxPayload: 1000, PostReadTimeout: time.Hour}, http.StatusRequestEntityTooLarge},
-		{"past PostReadTimeout", Config{PingInterval: time.Hour, PingTimeout: time.Hour, PostReadTimeout: 50 * time.Millisecond}, http.StatusOK},
+		{"past PostReadTimeout", Config{PingInterval: time.Hour, PingTimeout: time.Hour, PostReadTimeout: 50 * time.Millisecond}, http.StatusBadRequest},
+		{"session ended meanwhile", Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond, PostReadTimeout: time.Hour}, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newRecorder(false)
