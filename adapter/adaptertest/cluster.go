@@ -106,14 +106,43 @@ func count(s *Socket, data string) int {
 }
 
 // settle makes node from broadcast a marker to everyone and waits until every socket has
-// it: messages from one node arrive in order, so anything sent before has arrived too.
+// it: messages from one node on one route arrive in order, so anything it sent before on
+// that route has arrived too.
 func (c *cluster) settle(t *testing.T, from int, socks []*Socket) {
 	t.Helper()
+	c.mark(t, from, nil, socks)
+}
+
+// settleRooms is settle for a broadcast to rooms. An adapter may publish a broadcast to
+// one room on a channel of that room (Node's sharded adapter in its dynamic modes does);
+// on Redis Cluster that channel may live on another server than the namespace's, read
+// by another connection, so nothing orders it with settle's marker. A second marker to
+// the same rooms takes the broadcast's route: it is awaited at every socket in those
+// rooms, so every node that could have delivered the broadcast has done so.
+func (c *cluster) settleRooms(t *testing.T, from int, socks []*Socket, rooms []string) {
+	t.Helper()
+	c.settle(t, from, socks)
+	if len(rooms) == 0 {
+		return
+	}
+	var members []*Socket
+	for _, s := range socks {
+		if slices.ContainsFunc(s.A.SocketRooms(s.ID()), func(r string) bool { return slices.Contains(rooms, r) }) {
+			members = append(members, s)
+		}
+	}
+	c.mark(t, from, rooms, members)
+}
+
+// mark makes node from broadcast a marker to rooms (everyone when empty) and waits
+// until every socket of socks has it.
+func (c *cluster) mark(t *testing.T, from int, rooms []string, socks []*Socket) {
+	t.Helper()
 	marker := fmt.Sprintf(`["marker-%d"]`, time.Now().UnixNano())
-	if err := c.nodes[from].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(marker)}, adapter.BroadcastOptions{}); err != nil {
+	if err := c.nodes[from].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(marker)}, adapter.BroadcastOptions{Rooms: rooms}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "marker everywhere", func() bool {
+	eventually(t, fmt.Sprintf("marker to %q everywhere", rooms), func() bool {
 		for _, s := range socks {
 			if count(s, marker) == 0 {
 				return false
@@ -194,7 +223,7 @@ func testClusterBroadcast(t *testing.T, c *cluster) {
 			if err := c.nodes[from].Broadcast(&adapter.Packet{Namespace: "/test", Data: json.RawMessage(data)}, tt.opts); err != nil {
 				t.Fatal(err)
 			}
-			c.settle(t, from, socks)
+			c.settleRooms(t, from, socks, tt.opts.Rooms)
 			var got []string
 			for _, s := range socks {
 				switch n := count(s, data); {
