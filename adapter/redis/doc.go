@@ -51,7 +51,10 @@
 // modes a broadcast without acks to exactly one room goes to "<prefix>#<nsp>#<room>#",
 // which the nodes with a local member of that room subscribe to (in dynamic mode, not for
 // socket ids, which Node recognises by their 20 characters). The sender applies joins,
-// leaves and disconnects locally and the others ignore their own messages.
+// leaves and disconnects locally and the others ignore their own messages. On Redis
+// Cluster a room's channel may live on another master than the namespace's and is read
+// by its own connection, so nothing orders a broadcast to one room with the messages on
+// the namespace's channel, as with Node's adapter.
 //
 // # When Redis goes away
 //

@@ -196,3 +196,56 @@ type renamed struct {
 }
 
 func (r renamed) Name() string { return r.name }
+
+// TestShardedCloseDuringRoomSubscriptions closes a sharded adapter whose worker is still
+// making room subscriptions, one by one: Close cancels the one awaiting Redis's
+// confirmation instead of waiting for it until RequestsTimeout (the read goroutine that
+// would see the confirmation is already stopped). A round may close the adapter just as a
+// confirmation has been read, so there are several.
+func TestShardedCloseDuringRoomSubscriptions(t *testing.T) {
+	const requestsTimeout = 15 * time.Second
+	srv := redistest.Start(t)
+	rc := srv.Client()
+	for round := range 10 {
+		prefix := freshKey()
+		s, err := redis.NewSharded(redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: prefix, RequestsTimeout: requestsTimeout, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.Adapter(&adaptertest.Namespace{NameValue: "/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Init(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = a.Close() })
+		sock := adaptertest.NewSocket(a, "s1")
+		for i := range 1000 {
+			sock.Join(fmt.Sprint("room-", i)) // each queues a subscription
+		}
+		// Once the first is made, the worker is busy with the others.
+		first := prefix + "#/#room-0#"
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if n, err := rc.PubSubShardNumSub(t.Context(), first).Result(); err == nil && n[first] == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the first room subscription was not made within 10s")
+			}
+		}
+		start := time.Now()
+		done := make(chan error, 1)
+		go func() { done <- s.Close() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(requestsTimeout / 3):
+			t.Errorf("round %d: Close still waiting after %v", round, time.Since(start).Round(time.Millisecond))
+			<-done
+			return
+		}
+	}
+}

@@ -72,7 +72,11 @@ type Sharded struct {
 	perChannel map[string]*subscriber
 	queue      []subChange
 	wake       chan struct{}
-	stop       chan struct{}
+
+	// life ends when Close begins: it stops the worker and cancels the subscription it
+	// is waiting for.
+	life context.Context
+	end  context.CancelFunc
 }
 
 type shardedRoute struct {
@@ -107,8 +111,8 @@ func NewSharded(cfg ShardedConfig) (*Sharded, error) {
 		channels:   make(map[string]shardedRoute),
 		perChannel: make(map[string]*subscriber),
 		wake:       make(chan struct{}, 1),
-		stop:       make(chan struct{}),
 	}
+	s.life, s.end = context.WithCancel(context.Background())
 	if _, isCluster := client.(*goredis.ClusterClient); !isCluster {
 		s.single = newSubscriber(client.Subscribe(context.Background()), s.log, s.onMessage)
 	}
@@ -127,7 +131,7 @@ func (s *Sharded) Close() error {
 	}
 	s.perChannel = map[string]*subscriber{}
 	s.mu.Unlock()
-	close(s.stop)
+	s.end()
 	var errs []error
 	if s.single != nil {
 		errs = append(errs, s.single.close())
@@ -241,7 +245,7 @@ func (s *Sharded) subscriptions() {
 	defer s.wg.Done()
 	for {
 		select {
-		case <-s.stop:
+		case <-s.life.Done():
 			return
 		case <-s.wake:
 		}
@@ -255,8 +259,8 @@ func (s *Sharded) subscriptions() {
 			s.queue = s.queue[1:]
 			s.mu.Unlock()
 			if c.subscribe {
-				ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestsTimeout)
-				if err := s.subscribe(ctx, c.channel); err != nil {
+				ctx, cancel := context.WithTimeout(s.life, s.cfg.RequestsTimeout)
+				if err := s.subscribe(ctx, c.channel); err != nil && s.life.Err() == nil {
 					s.log.Warn("redis adapter: room subscription not confirmed", "channel", c.channel, "err", err)
 				}
 				cancel()
