@@ -24,12 +24,18 @@ var quiet = slog.New(slog.DiscardHandler)
 
 var keys atomic.Int64
 
+// requestsTimeout is the adapters' RequestsTimeout in these tests. It bounds Init's wait
+// for Redis to confirm the subscriptions (which the tests that ask other nodes at once
+// rely on) and each request's wait for responses. No passing test waits for it, so it
+// is far above a round trip on a loaded machine rather than close to one.
+const requestsTimeout = 10 * time.Second
+
 // freshKey returns a key prefix no other test of this process uses.
 func freshKey() string { return fmt.Sprintf("t%d-socket.io", keys.Add(1)) }
 
 func newClassic(tb testing.TB, url, key string) *redis.Classic {
 	tb.Helper()
-	c, err := redis.New(redis.Config{URL: url, Key: key, RequestsTimeout: 2 * time.Second, Logger: quiet})
+	c, err := redis.New(redis.Config{URL: url, Key: key, RequestsTimeout: requestsTimeout, Logger: quiet})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,7 +61,7 @@ func TestClassicSuite(t *testing.T) {
 
 func newSharded(tb testing.TB, cfg redis.ShardedConfig) *redis.Sharded {
 	tb.Helper()
-	cfg.RequestsTimeout, cfg.Logger = 2*time.Second, quiet
+	cfg.RequestsTimeout, cfg.Logger = requestsTimeout, quiet
 	s, err := redis.NewSharded(cfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -106,7 +112,7 @@ func TestShardedOnRedisCluster(t *testing.T) {
 
 func newStreams(tb testing.TB, cfg redis.StreamsConfig) *redis.Streams {
 	tb.Helper()
-	cfg.RequestsTimeout, cfg.Logger, cfg.BlockTime = 2*time.Second, quiet, 500*time.Millisecond
+	cfg.RequestsTimeout, cfg.Logger, cfg.BlockTime = requestsTimeout, quiet, 500*time.Millisecond
 	s, err := redis.NewStreams(cfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -203,7 +209,6 @@ func (r renamed) Name() string { return r.name }
 // would see the confirmation is already stopped). A round may close the adapter just as a
 // confirmation has been read, so there are several.
 func TestShardedCloseDuringRoomSubscriptions(t *testing.T) {
-	const requestsTimeout = 15 * time.Second
 	srv := redistest.Start(t)
 	rc := srv.Client()
 	for round := range 10 {
