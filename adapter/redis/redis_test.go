@@ -254,3 +254,68 @@ func TestShardedCloseDuringRoomSubscriptions(t *testing.T) {
 		}
 	}
 }
+
+// TestShardedAdapterCloseLeavesNoRoomSubscription closes one namespace's adapter while
+// the Sharded's worker still has its room subscriptions queued, the Sharded staying open
+// (as when an empty child namespace is removed): once the worker has gone through its
+// queue, none of the closed adapter's room channels may still be subscribed.
+func TestShardedAdapterCloseLeavesNoRoomSubscription(t *testing.T) {
+	srv := redistest.Start(t)
+	rc := srv.Client()
+	prefix := freshKey()
+	s, err := redis.NewSharded(redis.ShardedConfig{URL: srv.URL(), ChannelPrefix: prefix, RequestsTimeout: 10 * time.Second, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	newAdapter := func(nsp string) adapter.Adapter {
+		a, err := s.Adapter(&adaptertest.Namespace{NameValue: nsp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Init(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	const rooms = 300
+	a := newAdapter("/closed")
+	sock := adaptertest.NewSocket(a, "s1")
+	for i := range rooms {
+		sock.Join(fmt.Sprint("room-", i)) // each queues a subscription
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The worker is FIFO: once a subscription queued after Close is made, it has gone
+	// through everything the closed adapter queued.
+	b := newAdapter("/open")
+	t.Cleanup(func() { _ = b.Close() })
+	adaptertest.NewSocket(b, "s2").Join("after")
+	after := prefix + "#/open#after#"
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if n, err := rc.PubSubShardNumSub(t.Context(), after).Result(); err == nil && n[after] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription queued after Close was not made within 20s")
+		}
+	}
+	channels := make([]string, rooms)
+	for i := range channels {
+		channels[i] = fmt.Sprintf("%s#/closed#room-%d#", prefix, i)
+	}
+	n, err := rc.PubSubShardNumSub(t.Context(), channels...).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := 0
+	for _, ch := range channels {
+		if n[ch] > 0 {
+			left++
+		}
+	}
+	if left > 0 {
+		t.Fatalf("%d of %d room channels of a closed adapter are still subscribed", left, rooms)
+	}
+}

@@ -319,25 +319,36 @@ func (a *ShardedAdapter) Init(ctx context.Context) error {
 	return nil
 }
 
-// Close unsubscribes from the namespace's channels.
+// Close unsubscribes from the namespace's channels. The rooms' channels are left through
+// the subscription worker, after the subscriptions it may still have queued for them:
+// left at once, a room's channel would be subscribed again by its queued subscription,
+// and stay subscribed with nothing to route its messages to for as long as the Sharded
+// lives.
 func (a *ShardedAdapter) Close() error {
 	s := a.s
 	a.mu.Lock()
-	channels := []string{a.channel, a.responseChannel}
+	rooms := make([]string, 0, len(a.rooms))
 	for room := range a.rooms {
-		channels = append(channels, a.dynamicChannel(room))
+		rooms = append(rooms, a.dynamicChannel(room))
 	}
 	a.rooms = map[string]int{}
 	a.mu.Unlock()
+	own := []string{a.channel, a.responseChannel}
 	s.mu.Lock()
 	closed := s.closed
-	for _, ch := range channels {
+	for _, ch := range own {
+		delete(s.channels, ch)
+	}
+	for _, ch := range rooms {
 		delete(s.channels, ch)
 	}
 	s.mu.Unlock()
 	if !closed {
-		for _, ch := range channels {
+		for _, ch := range own {
 			s.unsubscribe(ch)
+		}
+		for _, ch := range rooms {
+			s.enqueue(subChange{channel: ch})
 		}
 	}
 	a.c.close()
