@@ -77,7 +77,8 @@
 //     error refuses the connection (the client's connect_error carries its message, and
 //     {code, details} for an *Error); what it emits or joins takes effect after the reply;
 //   - [OnGatewayDisconnect]: OnDisconnect(s *Socket, reason DisconnectReason), once, after
-//     the handlers of the events received before.
+//     the handlers of the events received before; s.Rooms() still lists the rooms the
+//     socket was in (socket.io's "disconnecting"), which it has already left.
 //
 // Registration also refuses unknown tag keys, missing methods, unsupported signatures,
 // unknown `use:` names, invalid `validate:` tags, reserved event names and a second

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,7 @@ type socketExtras struct {
 	values       map[any]any     // by *Key[T]
 	timer        *time.Timer     // DisconnectAfter
 	afterFuncs   []*ctxAfterFunc // of the socket context: contexts derived from it
+	closedRooms  []string        // the rooms when the socket disconnected, for Rooms
 }
 
 // extrasLocked returns the socket's extras, allocating them at the first call. s.mu is
@@ -160,7 +162,7 @@ func (s *Socket) OnAny(h eventHandler) {
 }
 
 // OnDisconnect adds a handler called once when the socket disconnects, after the handlers
-// of the events received before.
+// of the events received before. Rooms still lists the rooms the socket was in.
 func (s *Socket) OnDisconnect(h func(reason DisconnectReason)) {
 	s.mu.Lock()
 	x := s.extrasLocked()
@@ -184,8 +186,22 @@ func (s *Socket) Join(rooms ...string) {
 // Leave removes the socket from room.
 func (s *Socket) Leave(room string) { s.nsp.adapter.Del(adapterSocket{s}, room) }
 
-// Rooms returns the rooms the socket is in, its own id first.
+// Rooms returns the rooms the socket is in, its own id first. Once the socket has
+// disconnected, they are the rooms it was in at that moment: its disconnect handlers
+// (OnDisconnect, OnGatewayDisconnect) can still tell them, as socket.io's "disconnecting"
+// event allows, although the socket has left them and broadcasts no longer reach it.
 func (s *Socket) Rooms() []string {
+	if s.state.Load() == stateClosed {
+		s.mu.Lock()
+		var r []string
+		if x := s.extras; x != nil {
+			r = x.closedRooms
+		}
+		s.mu.Unlock()
+		if r != nil {
+			return slices.Clone(r)
+		}
+	}
 	if r := s.nsp.adapter.SocketRooms(s.id); r != nil {
 		return r
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/sockgate/sockgate/adapter"
 	"github.com/sockgate/sockgate/internal/randid"
@@ -135,8 +136,18 @@ func (s *Socket) onClose(reason DisconnectReason, notify bool) {
 	if notify && prev == stateConnected {
 		_ = s.client.conn.Send(packetMessages(&socketio.Packet{Type: socketio.Disconnect, Namespace: s.nsp.name})...)
 	}
-	if s.nsp.store != nil && prev == stateConnected && recoverableReason(reason) {
-		s.persist(s.Rooms())
+	if prev == stateConnected {
+		// Kept for Rooms, before the socket leaves them.
+		rooms := s.nsp.adapter.SocketRooms(s.id)
+		if rooms == nil {
+			rooms = []string{s.id}
+		}
+		s.mu.Lock()
+		s.extrasLocked().closedRooms = rooms
+		s.mu.Unlock()
+		if s.nsp.store != nil && recoverableReason(reason) {
+			s.persist(slices.Clone(rooms))
+		}
 	}
 	s.nsp.adapter.DelAll(adapterSocket{s})
 	s.nsp.removeSocket(s)
