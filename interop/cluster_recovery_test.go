@@ -86,63 +86,90 @@ func hostOf(url string) string { return url[len("http://"):] }
 // its room meanwhile, and it reconnects to the other node, which gives it back its socket
 // (id, rooms) and the missed events exactly once, in order. In both directions.
 func TestClusterStreamsRecovery(t *testing.T) {
-	cfg := gateway.Config{ConnectionStateRecovery: gateway.ConnectionStateRecovery{MaxDisconnectionDuration: 2 * time.Minute}}
-	m := startMixedWith(t, cfg, "streams", "--recovery")
-	nodes := map[string]string{"N": hostOf(m.n.url()), "G": hostOf(m.gURL)}
-	for _, dir := range [][2]side{{m.N, m.G}, {m.G, m.N}} {
-		from, to := dir[0], dir[1]
-		t.Run(from.name()+"->"+to.name(), func(t *testing.T) {
-			proxy := newSwitchProxy(t, nodes[from.name()])
-			c := m.d.Connect(t, proxy.url(), interoptest.Options{Transports: []string{"websocket"},
-				ReconnectionDelay: 50 * time.Millisecond, ReconnectionDelayMax: 100 * time.Millisecond})
-			first := c.WaitConnect(wait)
-			tag := from.name() + to.name()
-			from.emit(t, sel{Rooms: []string{first.ID}}, "seen-"+tag)
-			c.WaitEvent("seen-"+tag, wait)
+	recoveryDirections(t, func(t *testing.T, m *mixed, from, to side, r recoveryClient) {
+		c, first := r.c, r.first
+		tag := from.name() + to.name()
+		from.emit(t, sel{Rooms: []string{first.ID}}, "seen-"+tag)
+		c.WaitEvent("seen-"+tag, wait)
 
-			proxy.setTarget(nodes[to.name()])
-			c.DropConnection()
-			c.WaitDisconnect(wait)
-			from.emit(t, sel{Rooms: []string{"room1"}}, "missed-"+tag, 1)
-			to.emit(t, sel{Rooms: []string{"room1"}}, "missed-"+tag, 2)
-			from.emit(t, sel{Rooms: []string{"elsewhere"}}, "missed-"+tag, -1)
+		r.switchTo(to)
+		c.DropConnection()
+		c.WaitDisconnect(wait)
+		from.emit(t, sel{Rooms: []string{"room1"}}, "missed-"+tag, 1)
+		to.emit(t, sel{Rooms: []string{"room1"}}, "missed-"+tag, 2)
+		from.emit(t, sel{Rooms: []string{"elsewhere"}}, "missed-"+tag, -1)
 
-			second := c.WaitConnect(wait)
-			if !second.Recovered || second.ID != first.ID {
-				t.Fatalf("reconnected to %s: %+v, want recovered with id %s", to.name(), second, first.ID)
+		second := c.WaitConnect(wait)
+		if !second.Recovered || second.ID != first.ID {
+			t.Fatalf("reconnected to %s: %+v, want recovered with id %s", to.name(), second, first.ID)
+		}
+		// The restored socket is in room1 on the new node.
+		to.emit(t, sel{Rooms: []string{"room1"}}, "missed-"+tag, 3)
+		c.WaitEvent("missed-"+tag, wait)
+		c.WaitEvent("missed-"+tag, wait)
+		c.WaitEvent("missed-"+tag, wait)
+		m.settle(t, to)
+		got := c.Events("missed-" + tag)
+		var seq []any
+		var offsets []string
+		for _, r := range got {
+			seq = append(seq, r.Args.Value(0))
+			if r.Args.Len() == 2 {
+				off, _ := r.Args.Value(1).(string)
+				offsets = append(offsets, off)
 			}
-			// The restored socket is in room1 on the new node.
-			to.emit(t, sel{Rooms: []string{"room1"}}, "missed-"+tag, 3)
-			c.WaitEvent("missed-"+tag, wait)
-			c.WaitEvent("missed-"+tag, wait)
-			c.WaitEvent("missed-"+tag, wait)
-			m.settle(t, to)
-			got := c.Events("missed-" + tag)
-			var seq []any
-			var offsets []string
-			for _, r := range got {
-				seq = append(seq, r.Args.Value(0))
-				if r.Args.Len() == 2 {
-					off, _ := r.Args.Value(1).(string)
-					offsets = append(offsets, off)
-				}
-			}
-			// 1 and 2 come from two nodes at about the same time: their order is the
-			// stream's, which the offsets tell; 3 was sent after the recovery.
-			if len(seq) != 3 || seq[2] != 3.0 || !((seq[0] == 1.0 && seq[1] == 2.0) || (seq[0] == 2.0 && seq[1] == 1.0)) {
-				t.Fatalf("missed events %v, want 1 and 2 then 3, once each", seq)
-			}
-			if len(offsets) != 3 || !streamOrder(offsets) {
-				t.Errorf("offsets %v: each event must carry its stream id, in stream order", offsets)
-			}
-		})
-	}
+		}
+		// 1 and 2 come from two nodes at about the same time: their order is the
+		// stream's, which the offsets tell; 3 was sent after the recovery.
+		if len(seq) != 3 || seq[2] != 3.0 || !((seq[0] == 1.0 && seq[1] == 2.0) || (seq[0] == 2.0 && seq[1] == 1.0)) {
+			t.Fatalf("missed events %v, want 1 and 2 then 3, once each", seq)
+		}
+		if len(offsets) != 3 || !streamOrder(offsets) {
+			t.Errorf("offsets %v: each event must carry its stream id, in stream order", offsets)
+		}
+	})
 }
 
 // TestClusterStreamsRecoveryTrimmed is case 31's last step: once the stream entry of the
 // client's offset has been trimmed away, the other node does not recover the session
 // (the client gets a new socket), in both directions.
 func TestClusterStreamsRecoveryTrimmed(t *testing.T) {
+	recoveryDirections(t, func(t *testing.T, m *mixed, from, to side, r recoveryClient) {
+		c, first := r.c, r.first
+		tag := "trimmed-" + from.name() + to.name()
+		from.emit(t, sel{Rooms: []string{first.ID}}, tag)
+		if r := c.WaitEvent(tag, wait); r.Args.Len() != 1 {
+			t.Fatalf("the event carries no offset: %v", r.Args)
+		}
+		if err := m.rawClient.XTrimMaxLen(context.Background(), m.key, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		r.switchTo(to)
+		c.DropConnection()
+		c.WaitDisconnect(wait)
+		second := c.WaitConnect(wait)
+		if second.Recovered || second.ID == first.ID {
+			t.Fatalf("reconnected to %s after the trim: %+v, want a new socket (first %s)", to.name(), second, first.ID)
+		}
+	})
+}
+
+// recoveryClient is a client connected to one node of a recovery test through a proxy
+// that its next connection can be switched to the other node by.
+type recoveryClient struct {
+	c      *interoptest.Socket
+	first  interoptest.Info // its first connection
+	proxy  *switchProxy
+	target map[string]string // node name -> host
+}
+
+// switchTo sends the client's next connection to node to.
+func (r recoveryClient) switchTo(to side) { r.proxy.setTarget(r.target[to.name()]) }
+
+// recoveryDirections starts a Node node and a Go node sharing a Redis stream with
+// connection state recovery on, and runs f once in each direction (Node to Go, Go to
+// Node), with a websocket client connected to from through a switch proxy.
+func recoveryDirections(t *testing.T, f func(t *testing.T, m *mixed, from, to side, r recoveryClient)) {
 	cfg := gateway.Config{ConnectionStateRecovery: gateway.ConnectionStateRecovery{MaxDisconnectionDuration: 2 * time.Minute}}
 	m := startMixedWith(t, cfg, "streams", "--recovery")
 	nodes := map[string]string{"N": hostOf(m.n.url()), "G": hostOf(m.gURL)}
@@ -152,22 +179,7 @@ func TestClusterStreamsRecoveryTrimmed(t *testing.T) {
 			proxy := newSwitchProxy(t, nodes[from.name()])
 			c := m.d.Connect(t, proxy.url(), interoptest.Options{Transports: []string{"websocket"},
 				ReconnectionDelay: 50 * time.Millisecond, ReconnectionDelayMax: 100 * time.Millisecond})
-			first := c.WaitConnect(wait)
-			tag := "trimmed-" + from.name() + to.name()
-			from.emit(t, sel{Rooms: []string{first.ID}}, tag)
-			if r := c.WaitEvent(tag, wait); r.Args.Len() != 1 {
-				t.Fatalf("the event carries no offset: %v", r.Args)
-			}
-			if err := m.rawClient.XTrimMaxLen(context.Background(), m.key, 0).Err(); err != nil {
-				t.Fatal(err)
-			}
-			proxy.setTarget(nodes[to.name()])
-			c.DropConnection()
-			c.WaitDisconnect(wait)
-			second := c.WaitConnect(wait)
-			if second.Recovered || second.ID == first.ID {
-				t.Fatalf("reconnected to %s after the trim: %+v, want a new socket (first %s)", to.name(), second, first.ID)
-			}
+			f(t, m, from, to, recoveryClient{c: c, first: c.WaitConnect(wait), proxy: proxy, target: nodes})
 		})
 	}
 }
