@@ -49,19 +49,7 @@ func TestPostEndingSessionKeepsConnection(t *testing.T) {
 			}
 			srv := NewServer(Config{PingInterval: time.Hour, PingTimeout: time.Hour}, h)
 			var postCtxEnded atomic.Bool
-			e := newEnvServing(t, srv, h, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				srv.ServeHTTP(w, r)
-				if r.Method != http.MethodPost {
-					return
-				}
-				hold := time.NewTimer(postHold)
-				defer hold.Stop()
-				select {
-				case <-r.Context().Done():
-					postCtxEnded.Store(true)
-				case <-hold.C:
-				}
-			}))
+			e := newEnvServing(t, srv, h, holdingPosts(srv, &postCtxEnded))
 			// Every request takes the one connection, as long as the server keeps it.
 			e.client.Transport.(*http.Transport).MaxConnsPerHost = 1
 			parked := e.parkSignal()
@@ -99,19 +87,8 @@ func TestPostCutClosesConnection(t *testing.T) {
 	srv.testHooks.postRead = func(c *Conn) {
 		c.shutLocked(ReasonForcedClose, nil, closeNow, false)
 	}
-	e := newEnvServing(t, srv, h, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		srv.ServeHTTP(w, r)
-		if r.Method != http.MethodPost {
-			return
-		}
-		// As above: the failed background read of net/http, if any, comes first.
-		hold := time.NewTimer(postHold)
-		defer hold.Stop()
-		select {
-		case <-r.Context().Done():
-		case <-hold.C:
-		}
-	}))
+	// As above: the failed background read of net/http, if any, comes first.
+	e := newEnvServing(t, srv, h, holdingPosts(srv, new(atomic.Bool)))
 	e.client.Transport.(*http.Transport).MaxConnsPerHost = 1
 	parked := e.parkSignal()
 
@@ -201,4 +178,23 @@ func TestPostNotReadWholeClosesConnection(t *testing.T) {
 			h.nextClose(t)
 		})
 	}
+}
+
+// holdingPosts serves srv, then holds the answer of each POST until its request context
+// ends (recorded in ctxEnded) or postHold passes, so that net/http's background read of
+// the connection, if it fails, does so while the handler still runs.
+func holdingPosts(srv *Server, ctxEnded *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r)
+		if r.Method != http.MethodPost {
+			return
+		}
+		hold := time.NewTimer(postHold)
+		defer hold.Stop()
+		select {
+		case <-r.Context().Done():
+			ctxEnded.Store(true)
+		case <-hold.C:
+		}
+	})
 }
